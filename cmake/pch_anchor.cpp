@@ -1,0 +1,1 @@
+// Anchors the precompiled torch header target; holds no code.

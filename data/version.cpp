@@ -1,0 +1,5 @@
+#include "data/version.h"
+
+namespace attune {
+const char* version() { return "0.1.0"; }
+}  // namespace attune

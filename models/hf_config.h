@@ -1,0 +1,65 @@
+// Hugging Face `config.json` for the encoders attune knows: `roberta`, `bert`, `deberta-v2` (DeBERTa-v2/v3).
+// Mirrors transformers' RobertaConfig / BertConfig / DebertaV2Config field names and defaults.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace attune::models {
+
+struct HFConfig {
+  std::string model_type;                  // "roberta" | "bert" | "deberta-v2"
+  std::vector<std::string> architectures;  // e.g. {"RobertaForSequenceClassification"}
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 768;
+  int64_t num_hidden_layers = 12;
+  int64_t num_attention_heads = 12;
+  int64_t intermediate_size = 3072;
+  std::string hidden_act = "gelu";
+  double hidden_dropout_prob = 0.1;
+  double attention_probs_dropout_prob = 0.1;
+  int64_t max_position_embeddings = 512;
+  int64_t type_vocab_size = 2;
+  double initializer_range = 0.02;
+  double layer_norm_eps = 1e-12;
+  int64_t pad_token_id = 0;
+  int64_t bos_token_id = -1;  // -1: absent
+  int64_t eos_token_id = -1;  // -1: absent
+  double classifier_dropout = -1;  // -1: null (falls back to hidden_dropout_prob)
+  std::string problem_type;        // "" | "single_label_classification" | ...
+  std::map<int64_t, std::string> id2label;
+  std::map<std::string, int64_t> label2id;
+
+  // deberta-v2 only.
+  bool relative_attention = false;
+  int64_t max_relative_positions = -1;
+  int64_t position_buckets = -1;
+  std::vector<std::string> pos_att_type;  // accepts ["p2c","c2p"] or "p2c|c2p"
+  std::string norm_rel_ebd = "none";
+  bool share_att_key = false;
+  bool position_biased_input = true;
+  int64_t pooler_hidden_size = -1;  // -1: hidden_size
+  double pooler_dropout = 0;
+  std::string pooler_hidden_act = "gelu";
+  int64_t embedding_size = -1;  // -1: hidden_size
+
+  nlohmann::json raw;  // the whole file as read, so unknown fields survive a rewrite
+
+  int64_t num_labels() const { return id2label.empty() ? 2 : static_cast<int64_t>(id2label.size()); }
+};
+
+// Reads and validates `config.json`; unknown model_type or a malformed field throws InputError naming
+// the file and the key.
+HFConfig load_hf_config(const std::filesystem::path& file);
+HFConfig parse_hf_config(const nlohmann::json& j, const std::string& origin);
+
+// The JSON transformers writes for this config (save_pretrained's diff form, `architectures`,
+// `id2label` with string keys, `label2id`, `problem_type`, `torch_dtype`, `transformers_version`).
+nlohmann::json to_json(const HFConfig& config);
+
+}  // namespace attune::models

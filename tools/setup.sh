@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what attune needs from Debian (skipping what is there), then configures and builds into build/.
+# Safe to run again: it only installs what is missing and rebuilds what changed.
+#   tools/setup.sh            install + configure + build
+#   BUILD_DIR=dir tools/setup.sh   build elsewhere
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build_dir="${BUILD_DIR:-$here/build}"
+
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev libopenblas0-pthread
+  libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev
+  libgtest-dev libcli11-dev libcpp-httplib-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's libtorch uses the system BLAS: make sure it is OpenBLAS (pthread), not the reference BLAS.
+if command -v update-alternatives >/dev/null; then
+  for alt in libblas.so.3-x86_64-linux-gnu liblapack.so.3-x86_64-linux-gnu; do
+    cur="$(update-alternatives --query "$alt" 2>/dev/null | awk '/^Value:/{print $2}')"
+    case "$cur" in
+      *openblas-pthread*) ;;
+      *)
+        best="$(update-alternatives --list "$alt" 2>/dev/null | grep openblas-pthread | head -n1 || true)"
+        [ -n "$best" ] && ${sudo:-} update-alternatives --set "$alt" "$best" >/dev/null || true
+        ;;
+    esac
+  done
+fi
+
+jobs="${JOBS:-$(nproc)}"
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$build_dir" -j "$jobs"
