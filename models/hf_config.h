@@ -28,10 +28,12 @@ struct HFConfig {
   double initializer_range = 0.02;
   double layer_norm_eps = 1e-12;
   int64_t pad_token_id = 0;
-  int64_t bos_token_id = -1;  // -1: absent
-  int64_t eos_token_id = -1;  // -1: absent
-  double classifier_dropout = -1;  // -1: null (falls back to hidden_dropout_prob)
-  std::string problem_type;        // "" | "single_label_classification" | ...
+  int64_t bos_token_id = -1;                         // -1: absent
+  int64_t eos_token_id = -1;                         // -1: absent
+  double classifier_dropout = -1;                    // -1: null (falls back to hidden_dropout_prob)
+  std::string problem_type;                          // "" | "single_label_classification" | ...
+  std::string position_embedding_type = "absolute";  // roberta/bert: only "absolute" is supported
+  std::string torch_dtype = "float32";               // written to config.json by save_model
   std::map<int64_t, std::string> id2label;
   std::map<std::string, int64_t> label2id;
 
@@ -47,19 +49,38 @@ struct HFConfig {
   double pooler_dropout = 0;
   std::string pooler_hidden_act = "gelu";
   int64_t embedding_size = -1;  // -1: hidden_size
+  // For deberta-v2, classifier_dropout is read from and written to HF's `cls_dropout`.
 
   nlohmann::json raw;  // the whole file as read, so unknown fields survive a rewrite
 
   int64_t num_labels() const { return id2label.empty() ? 2 : static_cast<int64_t>(id2label.size()); }
 };
 
+// The model types attune implements, for error messages: "roberta, bert, deberta-v2".
+constexpr const char* kSupportedModelTypes = "roberta, bert, deberta-v2";
+// The transformers version whose config.json / checkpoint layout we write.
+constexpr const char* kTransformersVersion = "4.49.0.dev0";
+
 // Reads and validates `config.json`; unknown model_type or a malformed field throws InputError naming
 // the file and the key.
 HFConfig load_hf_config(const std::filesystem::path& file);
 HFConfig parse_hf_config(const nlohmann::json& j, const std::string& origin);
 
+// A config with transformers' defaults for `model_type` (RobertaConfig(), BertConfig(), DebertaV2Config()).
+HFConfig default_hf_config(const std::string& model_type);
+
+// Sets id2label/label2id to `labels` in order (id i -> labels[i]); empty names give "LABEL_i".
+void set_labels(HFConfig& config, const std::vector<std::string>& labels);
+// Sets `n` generic labels LABEL_0..LABEL_{n-1}.
+void set_num_labels(HFConfig& config, int64_t n);
+
+// The HF class name of the sequence classifier for this model_type ("RobertaForSequenceClassification"...).
+std::string sequence_classification_architecture(const std::string& model_type);
+
 // The JSON transformers writes for this config (save_pretrained's diff form, `architectures`,
 // `id2label` with string keys, `label2id`, `problem_type`, `torch_dtype`, `transformers_version`).
 nlohmann::json to_json(const HFConfig& config);
+// Writes to_json(config) as transformers does (2-space indent, sorted keys, trailing newline), atomically.
+void save_hf_config(const HFConfig& config, const std::filesystem::path& file);
 
 }  // namespace attune::models

@@ -1,0 +1,53 @@
+// Writing a generated corpus: the CSV splits, the stress set and the manifest, plus the summary table.
+#include <cstdio>
+
+#include "data/csv.h"
+#include "data/generator/generator.h"
+
+namespace attune::data {
+
+namespace {
+
+void write_rows(const std::filesystem::path& file, const std::vector<GeneratedRow>& rows) {
+  std::vector<std::vector<std::string>> table;
+  table.reserve(rows.size());
+  for (const auto& row : rows) table.push_back({row.text, row.label});
+  write_csv(file, {"text", "label"}, table);
+}
+
+}  // namespace
+
+void write_generated_data(const GeneratedData& data, const std::filesystem::path& out_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw std::runtime_error("cannot create " + out_dir.string() + ": " + ec.message());
+  write_rows(out_dir / "train.csv", data.train);
+  write_rows(out_dir / "validation.csv", data.validation);
+  write_rows(out_dir / "test.csv", data.test);
+  if (!data.stress.empty()) write_rows(out_dir / "stress.csv", data.stress);
+  write_file_atomic(out_dir / "manifest.json", data.manifest.dump(2) + "\n");
+}
+
+std::string summary_table(const GeneratedData& data) {
+  std::vector<std::pair<std::string, const std::vector<GeneratedRow>*>> splits = {
+      {"train", &data.train}, {"validation", &data.validation}, {"test", &data.test}};
+  if (!data.stress.empty()) splits.push_back({"stress", &data.stress});
+  auto cell = [](const std::string& s, std::size_t width) {
+    return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
+  };
+  std::string out = cell("split", 10);
+  for (const auto& label : data.labels) out += cell(label, 11);
+  out += cell("total", 9) + "\n";
+  for (const auto& [name, rows] : splits) {
+    out += cell(name, 10);
+    for (const auto& label : data.labels) {
+      std::size_t n = 0;
+      for (const auto& row : *rows) n += row.label == label;
+      out += cell(std::to_string(n), 11);
+    }
+    out += cell(std::to_string(rows->size()), 9) + "\n";
+  }
+  return out;
+}
+
+}  // namespace attune::data

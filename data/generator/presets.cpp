@@ -1,0 +1,57 @@
+#include "data/generator/presets.h"
+
+#include "data/errors.h"
+#include "data/generator/templates.h"
+
+namespace attune::data {
+
+const std::vector<PresetSpec>& preset_specs() {
+  using namespace gen;
+  static const std::vector<PresetSpec> presets = {
+      {"binary",
+       "Benign vs T1003.002 (SAM credential dumping); test split of exactly 1,925 Benign and 1,997 T1003.002 "
+       "rows",
+       {kBenign, kT1003_002},
+       {19250, 19970},
+       {kT1003_002},
+       /*lowercase=*/false,
+       /*noise_per_mille=*/0,
+       {}},
+      {"discovery4",
+       "Benign, T1003.002, T1087.001 (local account discovery), T1049 (network connections discovery); "
+       "20,000 rows",
+       {kBenign, kT1003_002, kT1087_001, kT1049},
+       {5000, 5000, 5000, 5000},
+       {kT1003_002, kT1087_001, kT1049},
+       /*lowercase=*/false,
+       /*noise_per_mille=*/0,
+       {}},
+      {"4class",
+       "Benign, T1003.002, T1562 (impair defenses), T1134 (access token manipulation); 150,000 lower-cased "
+       "rows "
+       "with noise, plus a 1,050-row adversarial stress set",
+       {kBenign, kT1003_002, kT1562, kT1134},
+       {37500, 37500, 37500, 37500},
+       {kT1003_002, kT1562, kT1134},
+       /*lowercase=*/true,
+       /*noise_per_mille=*/100,
+       {263, 263, 262, 262}},
+  };
+  return presets;
+}
+
+std::vector<std::string> preset_names() {
+  std::vector<std::string> names;
+  for (const auto& p : preset_specs()) names.push_back(p.name);
+  return names;
+}
+
+const PresetSpec& find_preset(const std::string& name) {
+  for (const auto& p : preset_specs())
+    if (p.name == name) return p;
+  std::string valid;
+  for (const auto& n : preset_names()) valid += (valid.empty() ? "" : ", ") + n;
+  throw InputError("unknown preset '" + name + "' (valid presets: " + valid + ")");
+}
+
+}  // namespace attune::data

@@ -1,0 +1,54 @@
+// evaluate: the test report (confusion matrix + scikit-learn classification report) of any exported
+// model dir — merged Hugging Face dir or PEFT adapter dir — on a labeled CSV.
+#include <iostream>
+
+#include "data/csv.h"
+#include "data/errors.h"
+#include "tools/cli/cli_main.h"
+#include "trainer/dataset.h"
+#include "trainer/evaluation.h"
+#include "trainer/model_dir.h"
+#include "trainer/report.h"
+
+namespace attune::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "Evaluate an exported detector (a merged Hugging Face dir or a PEFT adapter dir) on a labeled CSV:\n"
+      "confusion matrix (rows actual, columns predicted), classification report, loss, samples/s.\n"
+      "The model's recorded preprocessing (lower-casing, max_length) is applied.",
+      "evaluate"};
+  std::string model_dir, data_file, json_file, text_column = "text", label_column = "label", count_column = "count";
+  int64_t batch_size = 64;
+  int threads = 0;
+  bool fp32 = false;
+  app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
+  app.add_option("--data", data_file, "labeled CSV (header with the text and label columns)")->required();
+  app.add_option("--json", json_file, "also write the report as JSON to this file");
+  app.add_option("--text-column", text_column, "text column name")->capture_default_str();
+  app.add_option("--label-column", label_column, "label column name")->capture_default_str();
+  app.add_option("--count-column", count_column, "optional sample-weight column")->capture_default_str();
+  app.add_option("--batch-size", batch_size, "rows per forward pass")->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--threads", threads, "torch threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
+  app.footer("Example: evaluate --model runs/roberta_lora_4class/export/merged --data data/generated/4class/test.csv");
+  parse(app, argc, argv);
+  if (threads > 0) torch::set_num_threads(threads);
+
+  const auto loaded = trainer::load_model_dir(model_dir);
+  data::ExampleColumns columns;
+  columns.text = text_column;
+  columns.label = label_column;
+  columns.count = count_column;
+  const auto split = trainer::load_split("data", data_file, columns, loaded.labels, *loaded.tokenizer,
+                                         loaded.preprocessing.max_length);
+  const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32};
+  const auto result = trainer::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings);
+  std::cout << "model: " << model_dir << (loaded.is_adapter ? " (adapter on " + loaded.base_dir.string() + ")" : "")
+            << "\ndata: " << data_file << "\n"
+            << trainer::report_text(result);
+  if (!json_file.empty()) data::write_file_atomic(json_file, trainer::report_json(result).dump(2) + "\n");
+  return 0;
+}
+
+}  // namespace attune::cli

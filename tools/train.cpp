@@ -1,0 +1,140 @@
+// train: the whole run from one YAML config. This front end reads and validates the config completely
+// (keys, types, ranges, required keys, the files it names), writes the resolved config into the output
+// dir, prints a one-line summary, and hands the config to the training loop (trainer/run.h).
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data/errors.h"
+#include "tools/cli/cli_main.h"
+#include "trainer/config.h"
+#include "trainer/config_schema.h"
+
+#if __has_include("trainer/run.h")
+#include "trainer/run.h"
+#define ATTUNE_HAVE_TRAINING_LOOP 1
+#endif
+
+namespace attune::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using trainer::Config;
+
+// The --help text after the options: what the config holds.
+constexpr const char* kConfigHelp =
+    R"(CONFIG (YAML; Hugging Face key names; every key but the required ones has a default):
+  model     name_or_path (required: a HF model dir or a hub name found in the HF cache),
+            fallback (none|embedded), max_length, num_threads, tokenizer (a tokenizer dir),
+            random_init {model_type, hidden_size, num_hidden_layers, num_attention_heads,
+            intermediate_size, ...}: a small random encoder for tests and benchmarks only
+  data      train_file, validation_file, test_file (CSV with a header; required unless generate),
+            generate {preset: binary|discovery4|4class, seed, holdout_templates, out_dir},
+            text_column, label_column, count_column, labels (fixes the label order), lowercase,
+            stress_file (an extra evaluation set)
+  peft      method (lora|bitfit|full|head), r, lora_alpha, lora_dropout, target_modules and
+            exclude_modules (a list of names or one regex), modules_to_save, bias, use_rslora
+  training  output_dir, seed, num_train_epochs, max_steps, per_device_train_batch_size,
+            per_device_eval_batch_size, learning_rate, weight_decay, adam_beta1/2, adam_epsilon,
+            lr_scheduler_type, warmup_ratio, warmup_steps, max_grad_norm,
+            gradient_accumulation_steps, bf16, eval_strategy, eval_steps, logging_steps,
+            early_stopping_patience, early_stopping_threshold, metric_for_best_model,
+            greater_is_better, load_best_model_at_end, class_weights, use_sample_weights,
+            length_bucketing, save_strategy, resume_from_checkpoint
+  export    merged, adapter, dtype (fp32|bf16), dir
+
+Relative paths are taken from the current directory (run from the repository root).
+The output dir receives resolved_config.yaml: every key after --set and defaults; rerun it with
+--config. Examples: configs/*.yaml.
+
+  train --config configs/roberta_lora_4class.yaml
+  train --config configs/tiny_lora.yaml --set training.max_steps=10 --output /tmp/tiny
+
+Exit status: 0 done, 2 bad usage or bad input (one line naming the file, line or key), 1 other failure.)";
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+// One line: model + method, data, schedule, output.
+std::string summary(const Config& c) {
+  using trainer::schema::format_number;
+  std::string model = c.model.name_or_path;
+  if (const auto& ri = c.model.random_init)
+    model = "random-init " + ri->model_type + " (hidden " + std::to_string(ri->hidden_size) + ", " +
+            std::to_string(ri->num_hidden_layers) + " layers)";
+  std::string method = c.peft.method;
+  if (method == "lora") {
+    method += " r=" + std::to_string(c.peft.r) + " alpha=" + format_number(c.peft.lora_alpha);
+    if (c.peft.target_modules.form == trainer::ModuleSelector::Form::kList)
+      method += " on " + join(c.peft.target_modules.names, ",");
+    else if (c.peft.target_modules.form == trainer::ModuleSelector::Form::kRegex)
+      method += " on /" + c.peft.target_modules.regex + "/";
+  }
+  const std::string data = c.data.generate ? "generated " + c.data.generate->preset + " (seed " +
+                                                 std::to_string(c.data.generate->seed) + ")"
+                                           : c.data.train_file;
+  const auto& t = c.training;
+  const std::string length = t.max_steps > 0 ? std::to_string(t.max_steps) + " steps"
+                                             : format_number(t.num_train_epochs) + " epochs";
+  return "train: " + model + " + " + method + " | data " + data + " | " + length + " x batch " +
+         std::to_string(t.per_device_train_batch_size) + ", lr " + format_number(t.learning_rate) + " " +
+         t.lr_scheduler_type + (t.bf16 ? ", bf16" : "") + " | -> " + t.output_dir;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "Fine-tune a transformer encoder (RoBERTa, DeBERTa-v3, BERT) with LoRA or BitFit to classify\n"
+      "command lines into MITRE ATT&CK techniques: data, training, test report and export, from\n"
+      "one YAML config.",
+      "train"};
+  std::string config_path;
+  std::vector<std::string> sets;
+  std::string output;
+  bool resume = false;
+  app.add_option("--config", config_path, "the YAML experiment config (see CONFIG below)")->required();
+  app.add_option("--set", sets,
+                 "override one key, KEY.PATH=VALUE (VALUE read as YAML: 1e-4, true, [query, value]); "
+                 "repeatable, applied in order after the file")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--output", output, "the output dir (training.output_dir; default runs/<config stem>)");
+  app.add_flag("--resume", resume, "continue from the newest checkpoint in the output dir");
+  app.footer(kConfigHelp);
+  parse(app, argc, argv);
+
+  std::vector<trainer::Override> overrides;
+  for (const auto& s : sets) overrides.push_back(trainer::parse_override(s));
+  if (!output.empty())
+    overrides.push_back({"training.output_dir", output, /*literal=*/true, "--output " + output});
+  if (resume) overrides.push_back({"training.resume_from_checkpoint", "true", /*literal=*/false, "--resume"});
+
+  const Config config = trainer::load_config(config_path, overrides);
+  trainer::check_input_files(config);
+
+  const fs::path out_dir = config.training.output_dir;
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec || !fs::is_directory(out_dir))
+    throw InputError(config.where("training.output_dir") + ": training.output_dir: cannot create '" +
+                     out_dir.string() + "' (" + (ec ? ec.message() : "not a directory") + ")");
+  trainer::write_resolved_config(config, out_dir / "resolved_config.yaml");
+  std::cout << summary(config) << std::endl;
+
+#ifdef ATTUNE_HAVE_TRAINING_LOOP
+  trainer::run_training(config);
+  return 0;
+#else
+  throw std::runtime_error(
+      "the training loop is not built yet (config validated; resolved config written to " +
+      (out_dir / "resolved_config.yaml").string() + ")");
+#endif
+}
+
+}  // namespace attune::cli

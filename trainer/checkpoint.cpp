@@ -1,0 +1,116 @@
+#include "trainer/checkpoint.h"
+
+#include <fstream>
+
+#include "data/csv.h"
+#include "data/errors.h"
+#include "models/safetensors.h"
+#include "trainer/optimizer.h"
+
+namespace attune::trainer {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr const char* kCheckpointDir = "checkpoint";      // the current whole checkpoint
+constexpr const char* kCheckpointTmp = "checkpoint.tmp";  // being written
+constexpr const char* kCheckpointOld = "checkpoint.old";  // the previous one, during the swap
+
+torch::Tensor rng_state() {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state().clone();
+}
+
+void set_rng_state(const torch::Tensor& state) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+}  // namespace
+
+nlohmann::json TrainerState::to_json() const {
+  return {{"epochs_completed", epochs_completed}, {"global_step", global_step},
+          {"train_seconds", train_seconds},       {"train_samples", train_samples},
+          {"early_stopping", early_stopping.to_json()}};
+}
+
+TrainerState TrainerState::from_json(const nlohmann::json& j, const std::string& origin) {
+  try {
+    TrainerState s;
+    s.epochs_completed = j.at("epochs_completed").get<int64_t>();
+    s.global_step = j.at("global_step").get<int64_t>();
+    s.train_seconds = j.at("train_seconds").get<double>();
+    s.train_samples = j.at("train_samples").get<int64_t>();
+    s.early_stopping = EarlyStopping::from_json(j.at("early_stopping"));
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(origin + ": malformed trainer state (" + e.what() + ")");
+  }
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> trainable_snapshot(const torch::nn::Module& model) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  torch::NoGradGuard no_grad;
+  for (const auto& p : model.named_parameters(/*recurse=*/true))
+    if (p.value().requires_grad()) out.emplace_back(p.key(), p.value().detach().clone());
+  return out;
+}
+
+void restore_snapshot(torch::nn::Module& model, const std::vector<std::pair<std::string, torch::Tensor>>& snapshot,
+                      const std::string& origin) {
+  auto params = model.named_parameters(/*recurse=*/true);
+  torch::NoGradGuard no_grad;
+  for (const auto& [name, value] : snapshot) {
+    auto* p = params.find(name);
+    if (!p) throw InputError(origin + ": parameter '" + name + "' does not exist in this model");
+    if (p->sizes() != value.sizes())
+      throw InputError(origin + ": parameter '" + name + "' has shape " + c10::str(value.sizes()) +
+                       ", the model expects " + c10::str(p->sizes()));
+    p->copy_(value);
+  }
+}
+
+void save_checkpoint(const fs::path& dir, const torch::nn::Module& model, const torch::optim::Optimizer& optimizer,
+                     const TrainerState& state, const std::vector<std::pair<std::string, torch::Tensor>>& best) {
+  const fs::path tmp = dir / kCheckpointTmp, cur = dir / kCheckpointDir, old = dir / kCheckpointOld;
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  models::save_safetensors(tmp / "trainable.safetensors", trainable_snapshot(model));
+  if (!best.empty()) models::save_safetensors(tmp / "best.safetensors", best);
+  save_optimizer(optimizer, tmp / "optimizer.pt");
+  models::save_safetensors(tmp / "rng_state.safetensors", {{"cpu", rng_state()}});
+  data::write_file_atomic(tmp / "trainer_state.json", state.to_json().dump(2) + "\n");
+  fs::remove_all(old);
+  if (fs::exists(cur)) fs::rename(cur, old);
+  fs::rename(tmp, cur);
+  fs::remove_all(old);
+}
+
+fs::path find_checkpoint(const fs::path& output_dir) {
+  for (const char* name : {kCheckpointDir, kCheckpointOld})
+    if (fs::exists(output_dir / name / "trainer_state.json")) return output_dir / name;
+  return {};
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> load_checkpoint(const fs::path& dir, torch::nn::Module& model,
+                                                                   torch::optim::Optimizer& optimizer,
+                                                                   TrainerState& state) {
+  const auto weights_file = dir / "trainable.safetensors";
+  restore_snapshot(model, models::load_safetensors(weights_file), weights_file.string());
+  load_optimizer(optimizer, dir / "optimizer.pt");
+  const auto rng = models::SafetensorsFile::open(dir / "rng_state.safetensors");
+  set_rng_state(rng->get("cpu"));
+  std::ifstream in(dir / "trainer_state.json");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError((dir / "trainer_state.json").string() + ": not valid JSON (" + e.what() + ")");
+  }
+  state = TrainerState::from_json(j, (dir / "trainer_state.json").string());
+  if (!fs::exists(dir / "best.safetensors")) return {};
+  return models::load_safetensors(dir / "best.safetensors");
+}
+
+}  // namespace attune::trainer

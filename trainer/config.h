@@ -1,0 +1,179 @@
+// The experiment config of `train`: a YAML file with the sections model, data, peft, training and export,
+// keyed with Hugging Face's names (TrainingArguments, PEFT's LoraConfig). Loading validates everything
+// before any work starts: unknown keys (with a did-you-mean), wrong types, out-of-range values, missing
+// required keys (all listed at once) and cross-key rules each throw one InputError naming the file, line
+// and key path. The schema (every key, its default and its range) lives in config_schema.h.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attune::trainer {
+
+// model.random_init: a small randomly initialised encoder built from these numbers instead of a
+// checkpoint. For tests and benchmarks only: it has learned nothing.
+struct RandomInitConfig {
+  std::string model_type = "roberta";  // roberta | bert | deberta-v2
+  int64_t hidden_size = 64;
+  int64_t num_hidden_layers = 2;
+  int64_t num_attention_heads = 4;
+  int64_t intermediate_size = 128;
+  int64_t vocab_size = 0;               // 0: the tokenizer's vocabulary size
+  int64_t max_position_embeddings = 0;  // 0: model.max_length + 2 (room for RoBERTa's padding offset)
+  double hidden_dropout_prob = 0.1;
+  double attention_probs_dropout_prob = 0.1;
+};
+
+struct ModelConfig {
+  std::string name_or_path;       // a HF model dir, or a hub name found in the HF cache; "" with random_init
+  std::string fallback = "none";  // none | embedded: use the embedded small checkpoint when not found
+  int64_t max_length = 128;       // tokens per example, specials included
+  int64_t num_threads = 0;        // torch intra-op threads; 0 = all cores
+  std::string tokenizer;          // a tokenizer dir; "" = the model dir's own tokenizer files
+  std::optional<RandomInitConfig> random_init;
+};
+
+// data.generate: make the data set with gen-data's generator before training.
+struct GenerateConfig {
+  std::string preset;  // binary | discovery4 | 4class
+  int64_t seed = 1;
+  double holdout_templates = 0.0;  // share of templates held out of train (unseen-template test)
+  std::string out_dir;             // resolved: data/generated/<preset>
+};
+
+struct DataConfig {
+  // Resolved: with `generate` and no explicit file, <generate.out_dir>/{train,validation,test}.csv.
+  std::string train_file;
+  std::string validation_file;
+  std::string test_file;
+  std::optional<GenerateConfig> generate;
+  std::string text_column = "text";
+  std::string label_column = "label";
+  std::string count_column = "count";
+  std::optional<std::vector<std::string>> labels;  // fixes the label set and its order (ids)
+  bool lowercase = false;
+  std::string stress_file;  // "" = none; an extra evaluation set reported beside test
+};
+
+// target_modules / exclude_modules as PEFT takes them: a list of names (a module matches when its name
+// equals an entry or ends with "." + entry) or one regex string (matching the whole module name).
+struct ModuleSelector {
+  enum class Form { kUnset, kList, kRegex };
+  Form form = Form::kUnset;        // kUnset: null, the per-architecture default
+  std::vector<std::string> names;  // kList
+  std::string regex;               // kRegex
+
+  bool unset() const { return form == Form::kUnset; }
+};
+
+struct PeftConfig {
+  std::string method = "lora";  // lora | bitfit | full | head
+  int64_t r = 8;
+  double lora_alpha = 16;
+  double lora_dropout = 0.1;
+  ModuleSelector target_modules;
+  ModuleSelector exclude_modules;
+  std::optional<std::vector<std::string>> modules_to_save;  // nullopt: the architecture's classification head
+  std::string bias = "none";                                // none | all | lora_only
+  bool use_rslora = false;  // scale lora_alpha / sqrt(r) instead of lora_alpha / r
+};
+
+struct TrainingConfig {
+  std::string output_dir;  // resolved: runs/<config file stem>
+  int64_t seed = 42;
+  double num_train_epochs = 3;
+  int64_t max_steps = -1;  // > 0 overrides num_train_epochs
+  int64_t per_device_train_batch_size = 32;
+  int64_t per_device_eval_batch_size = 64;
+  double learning_rate = 2e-4;
+  double weight_decay = 0.01;
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.999;
+  double adam_epsilon = 1e-8;
+  std::string lr_scheduler_type = "linear";  // linear | cosine | constant
+  double warmup_ratio = 0.0;
+  int64_t warmup_steps = 0;    // > 0 wins over warmup_ratio
+  double max_grad_norm = 1.0;  // 0 = no clipping
+  int64_t gradient_accumulation_steps = 1;
+  bool bf16 = true;
+  std::string eval_strategy = "epoch";  // epoch | steps
+  int64_t eval_steps = 500;
+  int64_t logging_steps = 50;
+  int64_t early_stopping_patience = 0;  // evaluations without improvement before stopping; 0 = off
+  double early_stopping_threshold = 0.0;
+  std::string metric_for_best_model = "eval_loss";  // eval_loss | accuracy | f1_macro | f1_weighted
+  bool greater_is_better = false;                   // resolved: inferred from the metric unless given
+  bool load_best_model_at_end = true;
+  std::string class_weights = "none";       // none | balanced | list
+  std::vector<double> class_weight_values;  // when class_weights == "list": one per label, in label order
+  bool use_sample_weights = true;           // weight examples by the count column when present
+  bool length_bucketing = true;
+  std::string save_strategy = "epoch";  // epoch | no
+  std::string resume_from_checkpoint;   // "" = start fresh; "latest" = newest under output_dir; else a dir
+};
+
+struct ExportConfig {
+  bool merged = true;
+  bool adapter = true;         // resolved: true for lora, false otherwise, unless given
+  std::string dtype = "fp32";  // fp32 | bf16
+  std::string dir;             // resolved: <output_dir>/export
+};
+
+struct Config {
+  ModelConfig model;
+  DataConfig data;
+  PeftConfig peft;
+  TrainingConfig training;
+  ExportConfig export_;  // the `export` section (a C++ keyword)
+
+  // Where each key was given: "training.learning_rate" -> "configs/x.yaml:31" or "--set ...". Not part
+  // of the YAML; for errors found later (say, class_weights not matching the labels seen in the data).
+  std::string source;  // the config file it came from
+  std::map<std::string, std::string> key_locations;
+  // key_locations[path], else source: prefix an error with where(path) + ": " + path + ": ...".
+  std::string where(const std::string& path) const;
+
+  // Same resolved keys (compares the resolved YAML; `source` is ignored).
+  bool operator==(const Config& other) const;
+  bool operator!=(const Config& other) const { return !(*this == other); }
+};
+
+// One `--set key.path=value`: value is read as a YAML scalar or flow list/map unless `literal` (then it
+// is the string itself, as for --output). `origin` names it in errors ("--set training.seed=x").
+struct Override {
+  std::string path;
+  std::string value;
+  bool literal = false;
+  std::string origin;
+};
+
+// Parses "key.path=value" (InputError without '=' or with an empty path).
+Override parse_override(const std::string& arg);
+
+// Reads, overrides, validates and resolves a config file. Every problem is an InputError naming the file
+// (or the --set), line and key path, and the expected form.
+Config load_config(const std::filesystem::path& file, const std::vector<Override>& overrides = {});
+// The same from YAML text; `origin` stands for the file (its stem names the default output_dir).
+Config parse_config(const std::string& yaml, const std::string& origin,
+                    const std::vector<Override>& overrides = {});
+
+// Every key of the resolved config as YAML (defaults filled in, nulls written as null); reading it back
+// gives an equal Config.
+std::string to_yaml(const Config& config);
+// to_yaml written atomically to `file`, with a comment naming the source.
+void write_resolved_config(const Config& config, const std::filesystem::path& file);
+
+// Checks that the files the config names exist before any work: data files (except those data.generate
+// will write), model.tokenizer, and model.name_or_path when it looks like a path. InputError names the key.
+void check_input_files(const Config& config);
+
+// The data.generate presets, the architecture types random_init accepts, and the metrics.
+const std::vector<std::string>& generate_presets();
+const std::vector<std::string>& random_init_model_types();
+const std::vector<std::string>& best_model_metrics();
+
+}  // namespace attune::trainer

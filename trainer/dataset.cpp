@@ -1,0 +1,129 @@
+#include "trainer/dataset.h"
+
+#include <chrono>
+#include <cmath>
+#include <set>
+#include <fstream>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "data/errors.h"
+#include "data/generator/generator.h"
+
+namespace attune::trainer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+data::ExampleColumns columns_of(const Config& config) {
+  data::ExampleColumns c;
+  c.text = config.data.text_column;
+  c.label = config.data.label_column;
+  c.count = config.data.count_column;
+  return c;
+}
+
+// Tokenizes a split's texts and maps its labels. Truncation keeps the special tokens.
+void tokenize(Split& split, const data::LabelMap& labels, const data::Tokenizer& tokenizer, int64_t max_length) {
+  std::vector<std::string> texts;
+  texts.reserve(split.examples.size());
+  for (const auto& e : split.examples) texts.push_back(e.text);
+  split.rows.input_ids = tokenizer.encode_batch(texts, /*add_special_tokens=*/true, max_length);
+  split.rows.labels = labels.ids(split.examples, split.file.string());
+  split.rows.weights.clear();
+  split.rows.weights.reserve(split.examples.size());
+  for (const auto& e : split.examples) split.rows.weights.push_back(static_cast<float>(e.weight));
+}
+
+}  // namespace
+
+bool ensure_generated(const Config& config) {
+  if (!config.data.generate) return false;
+  const auto& g = *config.data.generate;
+  const fs::path dir = g.out_dir;
+  const fs::path manifest_file = dir / "manifest.json";
+  if (fs::exists(manifest_file) && fs::exists(dir / "train.csv") && fs::exists(dir / "validation.csv") &&
+      fs::exists(dir / "test.csv")) {
+    try {
+      std::ifstream in(manifest_file);
+      const auto m = nlohmann::json::parse(in);
+      const double holdout = m.value("holdout_templates", 0.0);
+      if (m.value("preset", "") == g.preset && m.value("seed", int64_t{-1}) == g.seed &&
+          std::abs(holdout - g.holdout_templates) < 1e-12)
+        return false;
+    } catch (const std::exception&) {
+      // An unreadable manifest: generate again.
+    }
+  }
+  std::cerr << "generating the '" << g.preset << "' data set (seed " << g.seed << ") into " << dir.string()
+            << "\n";
+  data::GenDataOptions options;
+  options.preset = g.preset;
+  options.seed = static_cast<uint64_t>(g.seed);
+  if (g.holdout_templates > 0) options.holdout_templates = g.holdout_templates;
+  const auto generated = data::generate_data(options);
+  data::write_generated_data(generated, dir);
+  std::cerr << data::summary_table(generated);
+  return true;
+}
+
+Split load_split(const std::string& name, const fs::path& file, const data::ExampleColumns& columns,
+                 const data::LabelMap& labels, const data::Tokenizer& tokenizer, int64_t max_length) {
+  Split split;
+  split.name = name;
+  split.file = file;
+  split.examples = data::read_examples(file, columns, labels.label_set());
+  if (split.examples.empty()) throw InputError(file.string() + ": no rows (expected a header and data rows)");
+  tokenize(split, labels, tokenizer, max_length);
+  return split;
+}
+
+Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
+                     const std::optional<data::LabelMap>& fixed_labels) {
+  ensure_generated(config);
+  const auto columns = columns_of(config);
+  const auto start = std::chrono::steady_clock::now();
+  Dataset d;
+  std::optional<std::set<std::string>> allowed;
+  if (fixed_labels) allowed = fixed_labels->label_set();
+  else if (config.data.labels) allowed = std::set<std::string>(config.data.labels->begin(), config.data.labels->end());
+
+  d.train.name = "train";
+  d.train.file = config.data.train_file;
+  d.train.examples = data::read_examples(d.train.file, columns, allowed);
+  if (d.train.examples.empty()) throw InputError(d.train.file.string() + ": no training rows");
+  d.labels = fixed_labels ? *fixed_labels : data::LabelMap::from_config_or_examples(config.data.labels, d.train.examples);
+  if (d.labels.size() < 2)
+    throw InputError(d.train.file.string() + ": needs at least 2 distinct labels, found " +
+                     std::to_string(d.labels.size()));
+  tokenize(d.train, d.labels, tokenizer, config.model.max_length);
+  d.validation = load_split("validation", config.data.validation_file, columns, d.labels, tokenizer, config.model.max_length);
+  d.test = load_split("test", config.data.test_file, columns, d.labels, tokenizer, config.model.max_length);
+  if (!config.data.stress_file.empty())
+    d.stress = load_split("stress", config.data.stress_file, columns, d.labels, tokenizer, config.model.max_length);
+  d.tokenize_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return d;
+}
+
+std::vector<double> class_weights(const Config& config, const Split& train, size_t num_labels) {
+  const auto& kind = config.training.class_weights;
+  if (kind == "none") return {};
+  if (kind == "list") {
+    if (config.training.class_weight_values.size() != num_labels)
+      throw InputError(config.where("training.class_weights") + ": training.class_weights: expected " +
+                       std::to_string(num_labels) + " values (one per label), got " +
+                       std::to_string(config.training.class_weight_values.size()));
+    return config.training.class_weight_values;
+  }
+  // balanced: n_samples / (n_classes * count_c), as scikit-learn's compute_class_weight.
+  std::vector<double> counts(num_labels, 0.0);
+  for (auto id : train.rows.labels) counts[static_cast<size_t>(id)] += 1;
+  std::vector<double> w(num_labels, 0.0);
+  const double n = static_cast<double>(train.rows.labels.size());
+  for (size_t c = 0; c < num_labels; ++c) w[c] = counts[c] > 0 ? n / (static_cast<double>(num_labels) * counts[c]) : 0.0;
+  return w;
+}
+
+}  // namespace attune::trainer

@@ -1,0 +1,49 @@
+// The data of one run: the splits named by the config (generated first when `data.generate` asks and the
+// files are not there yet), their label map, and their tokenized rows.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/batching.h"
+#include "data/csv.h"
+#include "data/label_map.h"
+#include "data/tokenizers/tokenizer.h"
+#include "trainer/config.h"
+
+namespace attune::trainer {
+
+struct Split {
+  std::string name;  // "train", "validation", "test", "stress"
+  std::filesystem::path file;
+  std::vector<data::Example> examples;
+  data::TokenizedRows rows;  // ids truncated to max_length, labels by the label map, weights by count
+};
+
+struct Dataset {
+  data::LabelMap labels;
+  Split train, validation, test;
+  std::optional<Split> stress;
+  double tokenize_seconds = 0;
+};
+
+// Runs gen-data's generator into data.generate.out_dir unless its manifest already matches (preset, seed,
+// holdout). Returns true when it generated.
+bool ensure_generated(const Config& config);
+
+// Reads and tokenizes every split. `labels` fixes the label map (a model that already has one); otherwise
+// it comes from data.labels or the training set.
+Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
+                     const std::optional<data::LabelMap>& labels = std::nullopt);
+
+// Reads one CSV as an evaluation split with a known label map (evaluate / the stress set).
+Split load_split(const std::string& name, const std::filesystem::path& file, const data::ExampleColumns& columns,
+                 const data::LabelMap& labels, const data::Tokenizer& tokenizer, int64_t max_length);
+
+// Class weights per label id: "none" -> empty, "balanced" -> n / (k * count_c) (scikit-learn's), "list" ->
+// the configured values. InputError when the list does not match the labels.
+std::vector<double> class_weights(const Config& config, const Split& train, size_t num_labels);
+
+}  // namespace attune::trainer

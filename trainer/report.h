@@ -1,0 +1,38 @@
+// Evaluation reports: scikit-learn's classification_report text layout, the confusion matrix as a
+// labelled table, and a JSON form; written as test_report.txt / test_report.json.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "trainer/metrics.h"
+
+namespace attune::trainer {
+
+// The text sklearn.metrics.classification_report(y_true, y_pred, target_names=labels, digits=digits)
+// prints: right-aligned precision/recall/f1-score/support columns, a blank line, the accuracy row, macro
+// avg and weighted avg. Supports print as integers, or as Python prints floats when weighted.
+std::string classification_report_text(const ClassificationMetrics& metrics, int digits = 4);
+
+// The confusion matrix as a table with a header: one row per actual class, one column per predicted class.
+//   Confusion matrix (rows: actual, columns: predicted)
+//   actual \ predicted  T1003  T1059
+//   T1003                   5      1
+std::string confusion_matrix_text(const ClassificationMetrics& metrics);
+
+// The whole text report: a summary line (rows, loss, samples/s, runtime), the classification report and
+// the confusion matrix.
+std::string report_text(const EvalResult& result);
+
+// JSON: labels, confusion_matrix, per_class {label: {precision, recall, f1-score, support}}, accuracy,
+// macro_avg, weighted_avg, loss (null when NaN), samples_per_second, runtime_s, rows, weighted.
+nlohmann::json report_json(const EvalResult& result);
+// Reads report_json's form back. Throws InputError naming the missing or malformed key.
+EvalResult eval_result_from_json(const nlohmann::json& json);
+
+// Writes <dir>/test_report.json and <dir>/test_report.txt atomically (creates dir when missing).
+void write_test_report(const std::filesystem::path& dir, const EvalResult& result);
+
+}  // namespace attune::trainer

@@ -1,0 +1,239 @@
+#include "trainer/run.h"
+
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "data/csv.h"
+#include "data/errors.h"
+#include "data/tokenizers/tokenizer.h"
+#include "models/model_factory.h"
+#include "models/resolve.h"
+#include "peft/bitfit.h"
+#include "peft/lora.h"
+#include "peft/trainable.h"
+#include "trainer/dataset.h"
+#include "trainer/evaluation.h"
+#include "trainer/export.h"
+#include "trainer/model_dir.h"
+#include "trainer/report.h"
+#include "trainer/train_loop.h"
+
+namespace attune::trainer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The backbone a run starts from: a checkpoint dir, or a random-init encoder (tests and benchmarks).
+struct Backbone {
+  std::string name;
+  fs::path dir;          // empty for random init
+  std::string how;       // directory | hf-cache | project | random-init
+  fs::path tokenizer_dir;
+  nlohmann::json to_json() const {
+    return {{"name", name}, {"path", dir.string()}, {"how", how}, {"tokenizer", tokenizer_dir.string()}};
+  }
+};
+
+Backbone resolve_backbone(const Config& config) {
+  Backbone b;
+  const auto& m = config.model;
+  if (m.random_init) {
+    b.name = "random-init " + m.random_init->model_type;
+    b.how = "random-init";
+    b.tokenizer_dir = m.tokenizer;
+    if (b.tokenizer_dir.empty())
+      throw InputError(config.where("model.tokenizer") + ": model.tokenizer: a random-init model needs a tokenizer dir");
+    return b;
+  }
+  const auto found = models::resolve_model_dir(m.name_or_path);
+  if (!found.dir) {
+    if (m.fallback == "embedded")
+      throw InputError(config.where("model.fallback") + ": model.fallback: embedded: '" + m.name_or_path +
+                       "' is not on this machine and the embedded backbone is not available in this build yet; " +
+                       models::not_found_message(m.name_or_path, found));
+    throw InputError(config.where("model.name_or_path") + ": " + models::not_found_message(m.name_or_path, found));
+  }
+  b.name = m.name_or_path;
+  b.dir = *found.dir;
+  b.how = found.how;
+  b.tokenizer_dir = m.tokenizer.empty() ? b.dir : fs::path(m.tokenizer);
+  return b;
+}
+
+// A small encoder's config from model.random_init, sized to the tokenizer.
+models::HFConfig random_init_config(const RandomInitConfig& r, const data::Tokenizer& tok, int64_t max_length) {
+  auto c = models::default_hf_config(r.model_type);
+  c.architectures = {models::sequence_classification_architecture(r.model_type)};
+  c.hidden_size = r.hidden_size;
+  c.num_hidden_layers = r.num_hidden_layers;
+  c.num_attention_heads = r.num_attention_heads;
+  c.intermediate_size = r.intermediate_size;
+  c.vocab_size = r.vocab_size > 0 ? r.vocab_size : tok.vocab_size();
+  c.hidden_dropout_prob = r.hidden_dropout_prob;
+  c.attention_probs_dropout_prob = r.attention_probs_dropout_prob;
+  c.pad_token_id = tok.pad_id();
+  if (tok.bos_id() >= 0) c.bos_token_id = tok.bos_id();
+  if (tok.eos_id() >= 0) c.eos_token_id = tok.eos_id();
+  // RoBERTa's positions start after the padding index: room for max_length + pad + 1.
+  c.max_position_embeddings = r.max_position_embeddings > 0 ? r.max_position_embeddings : max_length + 2;
+  if (r.model_type == "roberta") c.type_vocab_size = 1;
+  return c;
+}
+
+peft::LoraConfig lora_config(const Config& config, const Backbone& backbone) {
+  const auto& p = config.peft;
+  peft::LoraConfig l;
+  l.r = p.r;
+  l.lora_alpha = p.lora_alpha;
+  l.lora_dropout = p.lora_dropout;
+  l.bias = p.bias;
+  l.use_rslora = p.use_rslora;
+  auto selector = [](const ModuleSelector& s) {
+    if (s.form == ModuleSelector::Form::kList) return peft::ModuleSelector::list(s.names);
+    if (s.form == ModuleSelector::Form::kRegex) return peft::ModuleSelector::pattern(s.regex);
+    return peft::ModuleSelector{};
+  };
+  l.target_modules = selector(p.target_modules);
+  l.exclude_modules = selector(p.exclude_modules);
+  l.modules_to_save = p.modules_to_save;
+  l.base_model_name_or_path = backbone.dir.empty() ? backbone.name : backbone.dir.string();
+  return l;
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(digits) << v;
+  return s.str();
+}
+
+void print_report(const std::string& title, const EvalResult& r) {
+  std::cout << "\n== " << title << " ==\n" << report_text(r) << std::flush;
+}
+
+}  // namespace
+
+void run_training(const Config& config) {
+  const auto run_start = std::chrono::steady_clock::now();
+  const int threads = config.model.num_threads > 0 ? static_cast<int>(config.model.num_threads)
+                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+  const fs::path out = config.training.output_dir;
+
+  // Backbone and tokenizer.
+  const Backbone backbone = resolve_backbone(config);
+  std::cout << "backbone: " << backbone.name << " (" << backbone.how
+            << (backbone.dir.empty() ? "" : ", " + backbone.dir.string()) << ")\n";
+  data::TokenizerOptions tok_options;
+  tok_options.lowercase = config.data.lowercase;
+  const auto tokenizer = data::load_tokenizer(backbone.tokenizer_dir, tok_options);
+
+  // Data.
+  const Dataset dataset = load_dataset(config, *tokenizer);
+  const auto pad_stats = data::padding_stats(
+      data::row_lengths(dataset.train.rows),
+      data::plan_train_batches(data::row_lengths(dataset.train.rows), config.training.per_device_train_batch_size,
+                               static_cast<uint64_t>(config.training.seed), 0),
+      static_cast<size_t>(config.model.max_length));
+  std::cout << "data: " << dataset.train.rows.labels.size() << " train, " << dataset.validation.rows.labels.size()
+            << " validation, " << dataset.test.rows.labels.size() << " test rows"
+            << (dataset.stress ? ", " + std::to_string(dataset.stress->rows.labels.size()) + " stress" : "")
+            << "; " << dataset.labels.size() << " labels; tokenized in " << fixed(dataset.tokenize_seconds, 2)
+            << " s\n"
+            << "batching: length buckets pad to " << pad_stats.bucketed_tokens << " tokens per epoch vs "
+            << pad_stats.max_length_tokens << " at max_length " << config.model.max_length << " ("
+            << fixed(100 * pad_stats.saved_fraction(), 1) << "% less work; " << fixed(100 * pad_stats.padding_fraction(), 1)
+            << "% of batched tokens are padding)\n";
+
+  // Model.
+  std::shared_ptr<models::SequenceClassifier> model;
+  const auto seed = static_cast<uint64_t>(config.training.seed);
+  if (config.model.random_init) {
+    auto hf = random_init_config(*config.model.random_init, *tokenizer, config.model.max_length);
+    models::set_labels(hf, dataset.labels.labels());
+    model = models::create_model(hf, seed);
+  } else {
+    models::LoadReport report;
+    model = models::load_model(backbone.dir, &report, static_cast<int64_t>(dataset.labels.size()), seed);
+    if (!report.newly_initialized.empty()) {
+      std::cout << "newly initialized (not in the checkpoint, trained from scratch):";
+      for (const auto& k : report.newly_initialized) std::cout << " " << k;
+      std::cout << "\n";
+    }
+    if (!report.unused_keys.empty()) std::cout << "unused checkpoint keys: " << report.unused_keys.size() << "\n";
+  }
+  models::set_labels(model->config, dataset.labels.labels());
+  if (model->config.max_position_embeddings < config.model.max_length + (model->config.model_type == "roberta" ? 2 : 0))
+    throw InputError(config.where("model.max_length") + ": model.max_length: " + std::to_string(config.model.max_length) +
+                     " exceeds what the backbone's max_position_embeddings (" +
+                     std::to_string(model->config.max_position_embeddings) + ") allows");
+
+  // PEFT.
+  torch::manual_seed(seed);
+  std::optional<peft::LoraInfo> lora;
+  if (config.peft.method == "lora") lora = peft::apply_lora(*model, lora_config(config, backbone));
+  else peft::apply_method(*model, config.peft.method);
+  std::cout << config.peft.method << ": "
+            << peft::trainable_summary(peft::count_parameters(*model)) << "\n";
+
+  // Training.
+  const auto outcome = train_loop(*model, dataset, config, tokenizer->pad_id(),
+                                  !config.training.resume_from_checkpoint.empty());
+  std::cout << "trained " << outcome.epochs_completed << " epochs (" << outcome.global_step << " steps"
+            << (outcome.stopped_early ? ", stopped early" : "") << ") in " << fixed(outcome.train_seconds, 1)
+            << " s, " << fixed(outcome.train_samples_per_second, 1) << " samples/s\n";
+
+  // Export, then the test report on the model as exported.
+  Preprocessing pre;
+  pre.lowercase = config.data.lowercase;
+  pre.max_length = config.model.max_length;
+  pre.labels = dataset.labels.labels();
+  pre.backbone = backbone.to_json();
+  const auto dtype = config.export_.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat;
+  const fs::path export_dir = config.export_.dir;
+  if (lora && config.export_.adapter) {
+    export_adapter(export_dir / "adapter", *model, *lora, backbone.tokenizer_dir, pre, dtype);
+    std::cout << "exported the PEFT adapter to " << (export_dir / "adapter").string() << "\n";
+  }
+  std::shared_ptr<models::SequenceClassifier> test_model = model;
+  std::unique_ptr<data::Tokenizer> test_tokenizer;
+  if (config.export_.merged) {
+    export_merged(export_dir / "merged", *model, backbone.tokenizer_dir, pre, dtype);
+    std::cout << "exported the merged model to " << (export_dir / "merged").string() << "\n";
+    test_model = load_model_dir(export_dir / "merged").model;
+  }
+  InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(), config.training.bf16};
+  const auto test = evaluate(*test_model, dataset.test.rows, dataset.labels.labels(), infer);
+  print_report("test (" + dataset.test.file.string() + ")", test);
+  write_test_report(out, test);
+  nlohmann::json summary = {{"backbone", backbone.to_json()},
+                            {"method", config.peft.method},
+                            {"epochs_completed", outcome.epochs_completed},
+                            {"global_step", outcome.global_step},
+                            {"stopped_early", outcome.stopped_early},
+                            {"train_seconds", outcome.train_seconds},
+                            {"train_samples_per_second", outcome.train_samples_per_second},
+                            {"best_epoch", outcome.best_epoch},
+                            {"best_metric", {{config.training.metric_for_best_model, outcome.best_metric}}},
+                            {"validation", report_json(outcome.best_eval)},
+                            {"test", report_json(test)},
+                            {"padding", {{"bucketed_tokens", pad_stats.bucketed_tokens},
+                                         {"max_length_tokens", pad_stats.max_length_tokens},
+                                         {"saved_fraction", pad_stats.saved_fraction()}}}};
+  if (dataset.stress) {
+    const auto stress = evaluate(*test_model, dataset.stress->rows, dataset.labels.labels(), infer);
+    print_report("stress (" + dataset.stress->file.string() + ")", stress);
+    data::write_file_atomic(out / "stress_report.json", report_json(stress).dump(2) + "\n");
+    data::write_file_atomic(out / "stress_report.txt", report_text(stress));
+    summary["stress"] = report_json(stress);
+  }
+  summary["wall_seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  data::write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
+  std::cout << "\nreports: " << (out / "test_report.txt").string() << "; backbone used: " << backbone.name << "\n";
+}
+
+}  // namespace attune::trainer

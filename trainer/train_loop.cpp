@@ -1,0 +1,279 @@
+#include "trainer/train_loop.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "data/errors.h"
+#include "models/autocast.h"
+#include "models/loss.h"
+#include "trainer/checkpoint.h"
+#include "trainer/evaluation.h"
+#include "trainer/optimizer.h"
+#include "trainer/progress.h"
+#include "trainer/schedule.h"
+
+namespace attune::trainer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Snapshot = std::vector<std::pair<std::string, torch::Tensor>>;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string fmt(double v, int precision = 4) {
+  std::ostringstream s;
+  s << std::setprecision(precision) << v;
+  return s.str();
+}
+
+// Appends one JSON line to metrics.jsonl.
+void log_metrics(const fs::path& file, const nlohmann::json& line) {
+  std::ofstream out(file, std::ios::app);
+  out << line.dump() << "\n";
+}
+
+// On resume: drop metrics.jsonl lines logged after the checkpoint's step (they are replayed).
+void truncate_metrics(const fs::path& file, int64_t last_step) {
+  std::ifstream in(file);
+  if (!in) return;
+  std::string line, kept;
+  while (std::getline(in, line)) {
+    try {
+      if (nlohmann::json::parse(line).value("step", int64_t{0}) <= last_step) kept += line + "\n";
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  in.close();
+  std::ofstream(file, std::ios::trunc) << kept;
+}
+
+// Per-row weight of the loss: the row's sample weight (count column) times its class weight.
+torch::Tensor loss_weights(const data::Batch& batch, const std::vector<double>& class_w, bool use_sample_weights) {
+  std::vector<float> w(batch.rows.size(), 1.0f);
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (use_sample_weights) w[i] = batch.weights[i];
+    if (!class_w.empty()) w[i] *= static_cast<float>(class_w[static_cast<size_t>(batch.labels[i])]);
+  }
+  return torch::tensor(w, torch::kFloat32);
+}
+
+bool all_ones(const std::vector<float>& w) {
+  for (float v : w)
+    if (v != 1.0f) return false;
+  return true;
+}
+
+struct Run {
+  Run(models::SequenceClassifier& m, const Dataset& d, const Config& config, int64_t pad)
+      : model(m),
+        dataset(d),
+        cfg(config.training),
+        output_dir(config.training.output_dir),
+        metrics_file(output_dir / "metrics.jsonl"),
+        pad_id(pad),
+        class_w(class_weights(config, d.train, d.labels.size())),
+        use_sample_weights(config.training.use_sample_weights) {}
+  models::SequenceClassifier& model;
+  const Dataset& dataset;
+  const TrainingConfig& cfg;
+  fs::path output_dir;
+  fs::path metrics_file;
+  int64_t pad_id;
+  std::vector<double> class_w;
+  bool use_sample_weights;
+  std::vector<torch::Tensor> params;  // what the optimizer updates
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  LrSchedule schedule;
+  int64_t steps_per_epoch = 0;
+  int64_t num_epochs = 0;  // epochs to start (the last may end early at total_steps)
+  TrainerState state;
+  Snapshot best;
+  EvalResult best_eval;
+  bool stop = false;
+};
+
+// Validation pass: metrics line, early stopping, best weights.
+void evaluate_phase(Run& run, int64_t epoch) {
+  InferenceSettings s{run.cfg.per_device_eval_batch_size, run.pad_id, run.cfg.bf16};
+  const auto result = evaluate(run.model, run.dataset.validation.rows, run.dataset.labels.labels(), s);
+  const double value = metric_value(result, run.cfg.metric_for_best_model);
+  const bool improved = run.state.early_stopping.update(value, run.state.global_step, epoch);
+  if (improved) {
+    run.best = trainable_snapshot(run.model);
+    run.best_eval = result;
+  }
+  const auto& m = result.metrics;
+  log_metrics(run.metrics_file, {{"step", run.state.global_step},
+                                 {"epoch", epoch},
+                                 {"eval_loss", result.loss},
+                                 {"eval_accuracy", m.accuracy},
+                                 {"eval_f1_macro", m.macro_avg.f1},
+                                 {"eval_f1_weighted", m.weighted_avg.f1},
+                                 {"eval_samples_per_second", result.samples_per_second},
+                                 {"best", improved}});
+  std::cerr << "eval epoch " << epoch << " step " << run.state.global_step << ": loss " << fmt(result.loss)
+            << ", accuracy " << fmt(m.accuracy) << ", f1_macro " << fmt(m.macro_avg.f1) << " ("
+            << run.cfg.metric_for_best_model << (improved ? ", new best)" : ", no improvement)") << "\n";
+  if (run.state.early_stopping.should_stop()) {
+    std::cerr << "early stopping: " << run.cfg.metric_for_best_model << " did not improve by more than "
+              << run.cfg.early_stopping_threshold << " for " << run.cfg.early_stopping_patience
+              << " evaluations\n";
+    run.stop = true;
+  }
+}
+
+// One pass over the training batches of `epoch` (1-based), stopping at total_steps.
+void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
+  const auto& train = run.dataset.train.rows;
+  const auto plan = data::plan_train_batches(data::row_lengths(train), run.cfg.per_device_train_batch_size,
+                                             static_cast<uint64_t>(run.cfg.seed), epoch - 1,
+                                             run.cfg.length_bucketing ? data::kDefaultBucketBatches : 1);
+  data::BatchStream stream(train, plan, run.pad_id);
+  const int64_t accum = run.cfg.gradient_accumulation_steps;
+  run.model.train();
+  run.optimizer->zero_grad();
+  int64_t micro = 0, window_rows = 0;
+  double window_loss = 0;
+  int64_t window_batches = 0;
+  auto window_start = Clock::now();
+  const auto epoch_start = Clock::now();
+  while (!stream.done() && run.state.global_step < run.schedule.total_steps) {
+    const auto batch = stream.next();
+    const auto t = data::to_tensors(batch);
+    torch::Tensor logits;  // [B, C]
+    {
+      models::CpuAutocast autocast(run.cfg.bf16);
+      logits = run.model.forward(t.input_ids, t.attention_mask).logits;
+    }
+    const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
+    const auto loss = models::classification_loss(
+        logits, t.labels, weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor());
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value)) {
+      throw std::runtime_error("training diverged: the loss is " + fmt(loss_value) + " at step " +
+                               std::to_string(run.state.global_step) + " (epoch " + std::to_string(epoch) +
+                               "); the last good checkpoint is in " + (run.output_dir / "checkpoint").string() +
+                               "; try a lower training.learning_rate");
+    }
+    (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
+    window_loss += loss_value;
+    window_batches += 1;
+    window_rows += batch.batch_size;
+    run.state.train_samples += batch.batch_size;
+    if (++micro % accum != 0 && !stream.done()) continue;
+
+    // One optimizer step.
+    set_learning_rate(*run.optimizer, run.cfg.learning_rate, run.schedule.multiplier(run.state.global_step));
+    const double lr = learning_rate(*run.optimizer);
+    const double grad_norm = clip_gradients(run.params, run.cfg.max_grad_norm);
+    run.optimizer->step();
+    run.optimizer->zero_grad();
+    run.state.global_step += 1;
+
+    const double rate = window_rows / std::max(1e-9, seconds_since(window_start));
+    bar.update(run.state.global_step, {{"epoch", std::to_string(epoch)},
+                                       {"loss", fmt(window_loss / window_batches)},
+                                       {"lr", fmt(lr, 3)},
+                                       {"samples/s", fmt(rate, 3)}});
+    if (run.state.global_step % run.cfg.logging_steps == 0) {
+      log_metrics(run.metrics_file, {{"step", run.state.global_step},
+                                     {"epoch", epoch - 1 + static_cast<double>(stream.position()) / stream.size()},
+                                     {"loss", window_loss / window_batches},
+                                     {"learning_rate", lr},
+                                     {"grad_norm", grad_norm},
+                                     {"train_samples_per_second", rate}});
+      window_loss = 0, window_batches = 0, window_rows = 0, window_start = Clock::now();
+    }
+    if (run.cfg.eval_strategy == "steps" && run.state.global_step % run.cfg.eval_steps == 0) {
+      evaluate_phase(run, epoch);
+      run.model.train();
+      if (run.stop) break;
+    }
+  }
+  run.state.train_seconds += seconds_since(epoch_start);
+}
+
+}  // namespace
+
+LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
+                       int64_t pad_id, bool resume) {
+  const auto& cfg = config.training;
+  Run run(model, dataset, config, pad_id);
+
+  // Optimizer and schedule.
+  const auto groups = split_decay_groups(model);
+  run.params = groups.all();
+  run.optimizer = make_adamw(groups, {cfg.learning_rate, cfg.weight_decay, cfg.adam_beta1, cfg.adam_beta2,
+                                      cfg.adam_epsilon});
+  const int64_t batches = static_cast<int64_t>(
+      data::plan_train_batches(data::row_lengths(dataset.train.rows), cfg.per_device_train_batch_size,
+                               static_cast<uint64_t>(cfg.seed), 0)
+          .size());
+  run.steps_per_epoch = std::max<int64_t>(1, (batches + cfg.gradient_accumulation_steps - 1) /
+                                                 cfg.gradient_accumulation_steps);
+  const int64_t total_steps = cfg.max_steps > 0
+                                  ? cfg.max_steps
+                                  : static_cast<int64_t>(std::ceil(cfg.num_train_epochs * run.steps_per_epoch));
+  run.num_epochs = (total_steps + run.steps_per_epoch - 1) / run.steps_per_epoch;
+  run.schedule = {parse_schedule_kind(cfg.lr_scheduler_type),
+                  resolve_warmup_steps(cfg.warmup_steps, cfg.warmup_ratio, total_steps), total_steps};
+  run.state.early_stopping = EarlyStopping(cfg.metric_for_best_model, cfg.early_stopping_patience,
+                                           cfg.early_stopping_threshold);
+
+  LoopOutcome outcome;
+  fs::create_directories(run.output_dir);
+  if (resume) {
+    const auto dir = find_checkpoint(run.output_dir);
+    if (dir.empty())
+      throw InputError("--resume: no checkpoint in " + run.output_dir.string() +
+                       " (a run saves one at the end of each epoch)");
+    run.best = load_checkpoint(dir, model, *run.optimizer, run.state);
+    truncate_metrics(run.metrics_file, run.state.global_step);
+    outcome.resumed = true;
+    std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed << " (step "
+              << run.state.global_step << ")\n";
+  } else {
+    std::ofstream(run.metrics_file, std::ios::trunc);
+  }
+
+  ProgressBar bar("train", total_steps);
+  bar.update(run.state.global_step);
+  for (int64_t epoch = run.state.epochs_completed + 1; epoch <= run.num_epochs && !run.stop; ++epoch) {
+    if (run.state.early_stopping.should_stop()) break;
+    train_epoch(run, epoch, bar);
+    if (cfg.eval_strategy == "epoch" && !run.stop) evaluate_phase(run, epoch);
+    run.state.epochs_completed = epoch;
+    if (cfg.save_strategy == "epoch") save_checkpoint(run.output_dir, model, *run.optimizer, run.state, run.best);
+  }
+  bar.finish();
+
+  if (run.best.empty() || run.best_eval.rows == 0) {
+    // Resumed after the last epoch, or never evaluated: evaluate what we hold.
+    if (!run.best.empty() && cfg.load_best_model_at_end) restore_snapshot(model, run.best, "best weights");
+    InferenceSettings s{cfg.per_device_eval_batch_size, pad_id, cfg.bf16};
+    run.best_eval = evaluate(model, dataset.validation.rows, dataset.labels.labels(), s);
+  } else if (cfg.load_best_model_at_end) {
+    restore_snapshot(model, run.best, "best weights");
+    std::cerr << "restored the best weights (epoch " << run.state.early_stopping.best_epoch << ", "
+              << cfg.metric_for_best_model << " " << fmt(*run.state.early_stopping.best_metric) << ")\n";
+  }
+  outcome.epochs_completed = run.state.epochs_completed;
+  outcome.global_step = run.state.global_step;
+  outcome.stopped_early = run.stop;
+  outcome.train_seconds = run.state.train_seconds;
+  outcome.train_samples_per_second =
+      run.state.train_seconds > 0 ? run.state.train_samples / run.state.train_seconds : 0;
+  outcome.best_eval = run.best_eval;
+  outcome.best_metric = run.state.early_stopping.best_metric.value_or(0);
+  outcome.best_epoch = run.state.early_stopping.best_epoch;
+  return outcome;
+}
+
+}  // namespace attune::trainer

@@ -1,0 +1,34 @@
+// The training loop, read top to bottom (as nanoGPT's train.py): one function per phase — train one epoch,
+// evaluate, save — and no callback framework. AdamW with decay groups, warmup + decay schedule, gradient
+// accumulation and clipping, bf16 autocast, evaluation each epoch (or every eval_steps), early stopping
+// with the best weights kept and restored, an atomic checkpoint per epoch, metrics.jsonl, a progress bar.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "models/encoder.h"
+#include "trainer/config.h"
+#include "trainer/dataset.h"
+#include "trainer/metrics.h"
+
+namespace attune::trainer {
+
+struct LoopOutcome {
+  int64_t epochs_completed = 0;
+  int64_t global_step = 0;
+  bool stopped_early = false;
+  bool resumed = false;
+  double train_seconds = 0;
+  double train_samples_per_second = 0;
+  EvalResult best_eval;  // the validation result of the weights the model holds at the end
+  double best_metric = 0;
+  int64_t best_epoch = 0;
+};
+
+// Trains `model` (whatever requires_grad) on dataset.train, evaluating on dataset.validation.
+// `resume`: continue from the checkpoint in training.output_dir (InputError when there is none).
+LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
+                       int64_t pad_id, bool resume);
+
+}  // namespace attune::trainer
