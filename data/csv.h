@@ -21,7 +21,9 @@ struct CsvTable {
 
 // Parses CSV text. `origin` names the source in errors ("file.csv:12: ..."). Throws InputError on an
 // unterminated quote, a ragged row (field count differs from the header), invalid UTF-8, or no header.
-// Blank lines between records are skipped (as pandas does); a bare CR outside quotes is an error.
+// Blank lines between records are skipped (as pandas does). Strict where RFC 4180 is: a quote inside an
+// unquoted field, text after a closing quote, or a bare CR outside quotes is an error; a duplicate
+// header name is an error.
 CsvTable parse_csv(const std::string& text, const std::string& origin);
 CsvTable read_csv(const std::filesystem::path& file);
 

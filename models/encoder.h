@@ -18,7 +18,7 @@ struct ForwardOptions {
 struct EncoderOutput {
   torch::Tensor logits;                      // [B, num_labels]
   torch::Tensor last_hidden_state;           // [B, T, H]
-  torch::Tensor pooled_output;               // [B, H]: BERT pooler / DeBERTa ContextPooler; undefined for RoBERTa
+  torch::Tensor pooled_output;               // [B, H]: BERT pooler / DeBERTa ContextPooler / RoBERTa tanh(classifier.dense(h[:, 0]))
   std::vector<torch::Tensor> hidden_states;  // L+1 × [B, T, H] (embeddings first), when requested
   std::vector<torch::Tensor> attentions;     // L × [B, heads, T, T] softmax probabilities, when requested
 };

@@ -21,7 +21,7 @@ int run(int argc, char** argv) {
   std::string model_dir, data_file, json_file, text_column = "text", label_column = "label", count_column = "count";
   int64_t batch_size = 64;
   int threads = 0;
-  bool fp32 = false;
+  bool fp32 = false, bf16 = false;
   app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
   app.add_option("--data", data_file, "labeled CSV (header with the text and label columns)")->required();
   app.add_option("--json", json_file, "also write the report as JSON to this file");
@@ -30,7 +30,8 @@ int run(int argc, char** argv) {
   app.add_option("--count-column", count_column, "optional sample-weight column")->capture_default_str();
   app.add_option("--batch-size", batch_size, "rows per forward pass")->capture_default_str()->check(CLI::Range(1, 4096));
   app.add_option("--threads", threads, "torch threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
+  auto* fp32_flag = app.add_flag("--fp32", fp32, "run in fp32 (default: the precision the run recorded, else bf16)");
+  app.add_flag("--bf16", bf16, "run under bf16 autocast")->excludes(fp32_flag);
   app.footer("Example: evaluate --model runs/roberta_lora_4class/export/merged --data data/generated/4class/test.csv");
   parse(app, argc, argv);
   if (threads > 0) torch::set_num_threads(threads);
@@ -42,7 +43,9 @@ int run(int argc, char** argv) {
   columns.count = count_column;
   const auto split = trainer::load_split("data", data_file, columns, loaded.labels, *loaded.tokenizer,
                                          loaded.preprocessing.max_length);
-  const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32};
+  // The precision of the run's own test report (attune.json), so the numbers reproduce it.
+  const bool use_bf16 = bf16 || (!fp32 && loaded.preprocessing.bf16.value_or(true));
+  const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), use_bf16};
   const auto result = trainer::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings);
   std::cout << "model: " << model_dir << (loaded.is_adapter ? " (adapter on " + loaded.base_dir.string() + ")" : "")
             << "\ndata: " << data_file << "\n"

@@ -154,7 +154,11 @@ std::string format_number(double v) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
     if (std::strtod(buf, nullptr) == v) break;
   }
-  return buf;
+  // "1e-08" is a float in YAML 1.2 but a string to YAML 1.1 readers (PyYAML): write "1.0e-08".
+  std::string s = buf;
+  const std::size_t e = s.find('e');
+  if (e != std::string::npos && s.find('.') == std::string::npos) s.insert(e, ".0");
+  return s;
 }
 
 }  // namespace schema

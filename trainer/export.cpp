@@ -20,7 +20,9 @@ constexpr const char* kTokenizerFiles[] = {"vocab.json",       "merges.txt",  "t
 }  // namespace
 
 nlohmann::json Preprocessing::to_json() const {
-  return {{"lowercase", lowercase}, {"max_length", max_length}, {"labels", labels}, {"backbone", backbone}};
+  nlohmann::json j = {{"lowercase", lowercase}, {"max_length", max_length}, {"labels", labels}, {"backbone", backbone}};
+  if (bf16) j["bf16"] = *bf16;
+  return j;
 }
 
 Preprocessing Preprocessing::from_json(const nlohmann::json& j, const std::string& origin) {
@@ -30,6 +32,7 @@ Preprocessing Preprocessing::from_json(const nlohmann::json& j, const std::strin
     p.max_length = j.at("max_length").get<int64_t>();
     p.labels = j.at("labels").get<std::vector<std::string>>();
     if (j.contains("backbone")) p.backbone = j.at("backbone");
+    if (j.contains("bf16")) p.bf16 = j.at("bf16").get<bool>();
     if (p.max_length < 3) throw InputError(origin + ": max_length: expected an integer >= 3");
     return p;
   } catch (const nlohmann::json::exception& e) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,7 @@ struct Preprocessing {
   int64_t max_length = 128;
   std::vector<std::string> labels;
   nlohmann::json backbone;  // {"name", "path", "how", ...} of the backbone it was trained from
+  std::optional<bool> bf16;  // the inference precision of the run's own reports (training.bf16); unset: unknown
   nlohmann::json to_json() const;
   static Preprocessing from_json(const nlohmann::json& j, const std::string& origin);
 };

@@ -11,9 +11,11 @@
 #include "data/tokenizers/tokenizer.h"
 #include "models/model_factory.h"
 #include "models/resolve.h"
+#include "models/safetensors.h"
 #include "peft/bitfit.h"
 #include "peft/lora.h"
 #include "peft/trainable.h"
+#include "trainer/checkpoint.h"
 #include "trainer/dataset.h"
 #include "trainer/evaluation.h"
 #include "trainer/export.h"
@@ -26,43 +28,6 @@ namespace attune::trainer {
 namespace fs = std::filesystem;
 
 namespace {
-
-// The backbone a run starts from: a checkpoint dir, or a random-init encoder (tests and benchmarks).
-struct Backbone {
-  std::string name;
-  fs::path dir;          // empty for random init
-  std::string how;       // directory | hf-cache | project | random-init
-  fs::path tokenizer_dir;
-  nlohmann::json to_json() const {
-    return {{"name", name}, {"path", dir.string()}, {"how", how}, {"tokenizer", tokenizer_dir.string()}};
-  }
-};
-
-Backbone resolve_backbone(const Config& config) {
-  Backbone b;
-  const auto& m = config.model;
-  if (m.random_init) {
-    b.name = "random-init " + m.random_init->model_type;
-    b.how = "random-init";
-    b.tokenizer_dir = m.tokenizer;
-    if (b.tokenizer_dir.empty())
-      throw InputError(config.where("model.tokenizer") + ": model.tokenizer: a random-init model needs a tokenizer dir");
-    return b;
-  }
-  const auto found = models::resolve_model_dir(m.name_or_path);
-  if (!found.dir) {
-    if (m.fallback == "embedded")
-      throw InputError(config.where("model.fallback") + ": model.fallback: embedded: '" + m.name_or_path +
-                       "' is not on this machine and the embedded backbone is not available in this build yet; " +
-                       models::not_found_message(m.name_or_path, found));
-    throw InputError(config.where("model.name_or_path") + ": " + models::not_found_message(m.name_or_path, found));
-  }
-  b.name = m.name_or_path;
-  b.dir = *found.dir;
-  b.how = found.how;
-  b.tokenizer_dir = m.tokenizer.empty() ? b.dir : fs::path(m.tokenizer);
-  return b;
-}
 
 // A small encoder's config from model.random_init, sized to the tokenizer.
 models::HFConfig random_init_config(const RandomInitConfig& r, const data::Tokenizer& tok, int64_t max_length) {
@@ -116,6 +81,112 @@ void print_report(const std::string& title, const EvalResult& r) {
 
 }  // namespace
 
+nlohmann::json Backbone::to_json() const {
+  return {{"name", name}, {"path", dir.string()}, {"how", how}, {"tokenizer", tokenizer_dir.string()}};
+}
+
+Backbone resolve_backbone(const Config& config) {
+  Backbone b;
+  const auto& m = config.model;
+  if (m.random_init) {
+    b.name = "random-init " + m.random_init->model_type;
+    b.how = "random-init";
+    b.tokenizer_dir = m.tokenizer;
+    if (b.tokenizer_dir.empty())
+      throw InputError(config.where("model.tokenizer") + ": model.tokenizer: a random-init model needs a tokenizer dir");
+    return b;
+  }
+  const auto found = models::resolve_model_dir(m.name_or_path);
+  if (!found.dir) {
+    if (m.fallback == "embedded")
+      throw InputError(config.where("model.fallback") + ": model.fallback: embedded: '" + m.name_or_path +
+                       "' is not on this machine and the embedded backbone is not available in this build yet; " +
+                       models::not_found_message(m.name_or_path, found));
+    throw InputError(config.where("model.name_or_path") + ": " + models::not_found_message(m.name_or_path, found));
+  }
+  b.name = m.name_or_path;
+  b.dir = *found.dir;
+  b.how = found.how;
+  b.tokenizer_dir = m.tokenizer.empty() ? b.dir : fs::path(m.tokenizer);
+  return b;
+}
+
+std::unique_ptr<data::Tokenizer> load_run_tokenizer(const Config& config, const Backbone& backbone) {
+  data::TokenizerOptions options;
+  options.lowercase = config.data.lowercase;
+  return data::load_tokenizer(backbone.tokenizer_dir, options);
+}
+
+RunModel build_model_for_config(const Config& config, const Backbone& backbone, const data::Tokenizer& tokenizer,
+                                const std::vector<std::string>& labels, bool verbose) {
+  RunModel built;
+  const auto seed = static_cast<uint64_t>(config.training.seed);
+  if (config.model.random_init) {
+    auto hf = random_init_config(*config.model.random_init, tokenizer, config.model.max_length);
+    models::set_labels(hf, labels);
+    built.random_init_hf = hf;
+    built.model = models::create_model(hf, seed);
+  } else {
+    models::LoadReport report;
+    built.model = models::load_model(backbone.dir, &report, static_cast<int64_t>(labels.size()), seed);
+    if (verbose && !report.newly_initialized.empty()) {
+      std::cout << "newly initialized (not in the checkpoint, trained from scratch):";
+      for (const auto& k : report.newly_initialized) std::cout << " " << k;
+      std::cout << "\n";
+    }
+    if (verbose && !report.unused_keys.empty())
+      std::cout << "unused checkpoint keys: " << report.unused_keys.size() << "\n";
+  }
+  auto& model = *built.model;
+  models::set_labels(model.config, labels);
+  if (model.config.max_position_embeddings < config.model.max_length + (model.config.model_type == "roberta" ? 2 : 0))
+    throw InputError(config.where("model.max_length") + ": model.max_length: " + std::to_string(config.model.max_length) +
+                     " exceeds what the backbone's max_position_embeddings (" +
+                     std::to_string(model.config.max_position_embeddings) + ") allows");
+  torch::manual_seed(seed);
+  if (config.peft.method == "lora") built.lora = peft::apply_lora(model, lora_config(config, backbone));
+  else peft::apply_method(model, config.peft.method);
+  if (verbose)
+    std::cout << config.peft.method << ": " << peft::trainable_summary(peft::count_parameters(model)) << "\n";
+  return built;
+}
+
+Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
+                                const std::vector<std::string>& labels) {
+  Preprocessing pre;
+  pre.lowercase = config.data.lowercase;
+  pre.max_length = config.model.max_length;
+  pre.labels = labels;
+  pre.backbone = backbone.to_json();
+  pre.bf16 = config.training.bf16;
+  return pre;
+}
+
+void export_run_model(const Config& config, const Backbone& backbone, RunModel& built, const Preprocessing& pre,
+                      const fs::path& dir, bool merged, bool adapter, torch::ScalarType dtype) {
+  if (adapter && !built.lora)
+    throw InputError("export: --adapter: peft.method is '" + config.peft.method +
+                     "'; only LoRA has an adapter to export (use --merged)");
+  if (adapter) {
+    auto info = *built.lora;
+    if (built.random_init_hf) {
+      // The random-init backbone exists nowhere else: write it beside the adapter, which names it.
+      const fs::path base = fs::absolute(dir / "base");
+      models::save_model(*models::create_model(*built.random_init_hf, static_cast<uint64_t>(config.training.seed)),
+                         base);
+      copy_tokenizer_files(backbone.tokenizer_dir, base);
+      info.config.base_model_name_or_path = base.lexically_normal().string();
+    }
+    export_adapter(dir / "adapter", *built.model, info, backbone.tokenizer_dir, pre, dtype);
+    std::cout << "exported the PEFT adapter to " << (dir / "adapter").string() << "\n";
+  }
+  if (merged) {
+    export_merged(dir / "merged", *built.model, backbone.tokenizer_dir, pre, dtype);
+    built.lora.reset();  // merged and unloaded
+    std::cout << "exported the merged model to " << (dir / "merged").string() << "\n";
+  }
+}
+
 void run_training(const Config& config) {
   const auto run_start = std::chrono::steady_clock::now();
   const int threads = config.model.num_threads > 0 ? static_cast<int>(config.model.num_threads)
@@ -127,9 +198,7 @@ void run_training(const Config& config) {
   const Backbone backbone = resolve_backbone(config);
   std::cout << "backbone: " << backbone.name << " (" << backbone.how
             << (backbone.dir.empty() ? "" : ", " + backbone.dir.string()) << ")\n";
-  data::TokenizerOptions tok_options;
-  tok_options.lowercase = config.data.lowercase;
-  const auto tokenizer = data::load_tokenizer(backbone.tokenizer_dir, tok_options);
+  const auto tokenizer = load_run_tokenizer(config, backbone);
 
   // Data.
   const Dataset dataset = load_dataset(config, *tokenizer);
@@ -148,65 +217,27 @@ void run_training(const Config& config) {
             << fixed(100 * pad_stats.saved_fraction(), 1) << "% less work; " << fixed(100 * pad_stats.padding_fraction(), 1)
             << "% of batched tokens are padding)\n";
 
-  // Model.
-  std::shared_ptr<models::SequenceClassifier> model;
-  const auto seed = static_cast<uint64_t>(config.training.seed);
-  if (config.model.random_init) {
-    auto hf = random_init_config(*config.model.random_init, *tokenizer, config.model.max_length);
-    models::set_labels(hf, dataset.labels.labels());
-    model = models::create_model(hf, seed);
-  } else {
-    models::LoadReport report;
-    model = models::load_model(backbone.dir, &report, static_cast<int64_t>(dataset.labels.size()), seed);
-    if (!report.newly_initialized.empty()) {
-      std::cout << "newly initialized (not in the checkpoint, trained from scratch):";
-      for (const auto& k : report.newly_initialized) std::cout << " " << k;
-      std::cout << "\n";
-    }
-    if (!report.unused_keys.empty()) std::cout << "unused checkpoint keys: " << report.unused_keys.size() << "\n";
-  }
-  models::set_labels(model->config, dataset.labels.labels());
-  if (model->config.max_position_embeddings < config.model.max_length + (model->config.model_type == "roberta" ? 2 : 0))
-    throw InputError(config.where("model.max_length") + ": model.max_length: " + std::to_string(config.model.max_length) +
-                     " exceeds what the backbone's max_position_embeddings (" +
-                     std::to_string(model->config.max_position_embeddings) + ") allows");
-
-  // PEFT.
-  torch::manual_seed(seed);
-  std::optional<peft::LoraInfo> lora;
-  if (config.peft.method == "lora") lora = peft::apply_lora(*model, lora_config(config, backbone));
-  else peft::apply_method(*model, config.peft.method);
-  std::cout << config.peft.method << ": "
-            << peft::trainable_summary(peft::count_parameters(*model)) << "\n";
+  // Model and PEFT.
+  RunModel built = build_model_for_config(config, backbone, *tokenizer, dataset.labels.labels(), /*verbose=*/true);
 
   // Training.
-  const auto outcome = train_loop(*model, dataset, config, tokenizer->pad_id(),
-                                  !config.training.resume_from_checkpoint.empty());
+  const auto outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id());
   std::cout << "trained " << outcome.epochs_completed << " epochs (" << outcome.global_step << " steps"
             << (outcome.stopped_early ? ", stopped early" : "") << ") in " << fixed(outcome.train_seconds, 1)
             << " s, " << fixed(outcome.train_samples_per_second, 1) << " samples/s\n";
 
   // Export, then the test report on the model as exported.
-  Preprocessing pre;
-  pre.lowercase = config.data.lowercase;
-  pre.max_length = config.model.max_length;
-  pre.labels = dataset.labels.labels();
-  pre.backbone = backbone.to_json();
+  const Preprocessing pre = run_preprocessing(config, backbone, dataset.labels.labels());
   const auto dtype = config.export_.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat;
   const fs::path export_dir = config.export_.dir;
-  if (lora && config.export_.adapter) {
-    export_adapter(export_dir / "adapter", *model, *lora, backbone.tokenizer_dir, pre, dtype);
-    std::cout << "exported the PEFT adapter to " << (export_dir / "adapter").string() << "\n";
-  }
-  std::shared_ptr<models::SequenceClassifier> test_model = model;
-  std::unique_ptr<data::Tokenizer> test_tokenizer;
-  if (config.export_.merged) {
-    export_merged(export_dir / "merged", *model, backbone.tokenizer_dir, pre, dtype);
-    std::cout << "exported the merged model to " << (export_dir / "merged").string() << "\n";
-    test_model = load_model_dir(export_dir / "merged").model;
-  }
+  export_run_model(config, backbone, built, pre, export_dir, config.export_.merged,
+                   config.export_.adapter && built.lora.has_value(), dtype);
+  std::shared_ptr<models::SequenceClassifier> test_model = built.model;
+  if (config.export_.merged) test_model = load_model_dir(export_dir / "merged").model;
   InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(), config.training.bf16};
   const auto test = evaluate(*test_model, dataset.test.rows, dataset.labels.labels(), infer);
+  std::cout << "test evaluation: " << test.rows << " rows in " << fixed(test.runtime_s, 2) << " s ("
+            << fixed(test.samples_per_second, 1) << " samples/s)\n";
   print_report("test (" + dataset.test.file.string() + ")", test);
   write_test_report(out, test);
   nlohmann::json summary = {{"backbone", backbone.to_json()},
@@ -234,6 +265,38 @@ void run_training(const Config& config) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   data::write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
   std::cout << "\nreports: " << (out / "test_report.txt").string() << "; backbone used: " << backbone.name << "\n";
+}
+
+}  // namespace attune::trainer
+
+namespace attune::trainer {
+
+void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, bool adapter,
+                     torch::ScalarType dtype) {
+  const fs::path config_file = run_dir / "resolved_config.yaml";
+  if (!fs::exists(config_file))
+    throw InputError(run_dir.string() + ": not a run dir (expected resolved_config.yaml, written by train)");
+  const Config config = load_config(config_file);
+  const fs::path checkpoint = find_checkpoint(run_dir);
+  if (checkpoint.empty())
+    throw InputError(run_dir.string() + ": no checkpoint (expected checkpoint/trainer_state.json; a run saves "
+                     "one per epoch with training.save_strategy epoch)");
+  const TrainerState state = read_trainer_state(checkpoint);
+  if (state.labels.empty())
+    throw InputError((checkpoint / kTrainerStateFile).string() + ": labels: expected the run's label list");
+
+  const Backbone backbone = resolve_backbone(config);
+  const auto tokenizer = load_run_tokenizer(config, backbone);
+  RunModel built = build_model_for_config(config, backbone, *tokenizer, state.labels, /*verbose=*/false);
+  const bool best = config.training.load_best_model_at_end && fs::exists(checkpoint / kBestWeightsFile);
+  const fs::path weights = checkpoint / (best ? kBestWeightsFile : kTrainableWeightsFile);
+  restore_snapshot(*built.model, models::load_safetensors(weights), weights.string());
+  std::cout << "export: " << config.peft.method << " run " << run_dir.string() << ", "
+            << (best ? "best" : "last") << " weights of epoch "
+            << (best ? state.early_stopping.best_epoch : state.epochs_completed) << " (" << weights.string()
+            << ")\n";
+  export_run_model(config, backbone, built, run_preprocessing(config, backbone, state.labels), out, merged, adapter,
+                   dtype);
 }
 
 }  // namespace attune::trainer

@@ -1,13 +1,73 @@
 // `train`'s whole run: backbone, tokenizer, data, PEFT, the training loop, export, and the test report.
+// The pieces that rebuild a run's model (backbone, tokenizer, PEFT) are shared with `export`, so both
+// build the very same model from one config.
 #pragma once
 
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "data/tokenizers/tokenizer.h"
+#include "models/encoder.h"
+#include "models/hf_config.h"
+#include "peft/lora.h"
 #include "trainer/config.h"
+#include "trainer/export.h"
 
 namespace attune::trainer {
+
+// The backbone a run starts from: a checkpoint dir, or a random-init encoder (tests and benchmarks).
+struct Backbone {
+  std::string name;
+  std::filesystem::path dir;  // empty for random init
+  std::string how;            // directory | hf-cache | project | random-init
+  std::filesystem::path tokenizer_dir;
+  nlohmann::json to_json() const;
+};
+
+// Finds model.name_or_path (or takes model.random_init). InputError naming the key when it is not found.
+Backbone resolve_backbone(const Config& config);
+
+// The backbone's tokenizer with data.lowercase applied.
+std::unique_ptr<data::Tokenizer> load_run_tokenizer(const Config& config, const Backbone& backbone);
+
+// The model a run trains, PEFT applied.
+struct RunModel {
+  std::shared_ptr<models::SequenceClassifier> model;
+  std::optional<peft::LoraInfo> lora;              // peft.method lora
+  std::optional<models::HFConfig> random_init_hf;  // the config a random-init backbone was built from
+};
+
+// Builds the backbone (loaded, or random-init seeded by training.seed), sets `labels`, checks max_length
+// against the position embeddings and applies peft.method (LoRA's init seeded by training.seed). The
+// same config always gives the same weights. `verbose` prints the load report and the trainable summary.
+RunModel build_model_for_config(const Config& config, const Backbone& backbone, const data::Tokenizer& tokenizer,
+                                const std::vector<std::string>& labels, bool verbose);
+
+// Writes the export dirs of a trained RunModel: `<dir>/adapter` (LoRA, when `adapter`) and `<dir>/merged`
+// (when `merged`; merges LoRA into the model, which is plain afterwards). A random-init backbone's adapter
+// needs its base on disk: it is written to `<dir>/base` and the adapter names it by absolute path.
+void export_run_model(const Config& config, const Backbone& backbone, RunModel& built, const Preprocessing& pre,
+                      const std::filesystem::path& dir, bool merged, bool adapter, torch::ScalarType dtype);
+
+// The preprocessing record of a run's export dirs.
+Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
+                                const std::vector<std::string>& labels);
 
 // Runs the experiment a validated config describes. Writes into training.output_dir: metrics.jsonl,
 // the checkpoint, test_report.{json,txt} (and stress_report.* with data.stress_file), run_summary.json,
 // and the export dirs. InputError for bad input, std::runtime_error for anything else.
 void run_training(const Config& config);
+
+// `export`: rebuilds the model of the run in `run_dir` from its resolved_config.yaml, loads the best
+// trainable weights of its checkpoint (best.safetensors, else the last trainable.safetensors) and writes
+// `<out>/merged` and/or `<out>/adapter` (see export_run_model). InputError naming the file when the run dir
+// lacks what it needs.
+void export_from_run(const std::filesystem::path& run_dir, const std::filesystem::path& out, bool merged,
+                     bool adapter, torch::ScalarType dtype);
 
 }  // namespace attune::trainer

@@ -203,7 +203,7 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
 }  // namespace
 
 LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
-                       int64_t pad_id, bool resume) {
+                       int64_t pad_id) {
   const auto& cfg = config.training;
   Run run(model, dataset, config, pad_id);
 
@@ -226,15 +226,17 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
                   resolve_warmup_steps(cfg.warmup_steps, cfg.warmup_ratio, total_steps), total_steps};
   run.state.early_stopping = EarlyStopping(cfg.metric_for_best_model, cfg.early_stopping_patience,
                                            cfg.early_stopping_threshold);
+  run.state.labels = dataset.labels.labels();
 
   LoopOutcome outcome;
   fs::create_directories(run.output_dir);
-  if (resume) {
-    const auto dir = find_checkpoint(run.output_dir);
-    if (dir.empty())
-      throw InputError("--resume: no checkpoint in " + run.output_dir.string() +
-                       " (a run saves one at the end of each epoch)");
+  if (!cfg.resume_from_checkpoint.empty()) {
+    const auto dir = resolve_resume_checkpoint(cfg.resume_from_checkpoint, run.output_dir);
     run.best = load_checkpoint(dir, model, *run.optimizer, run.state);
+    if (!run.state.labels.empty() && run.state.labels != dataset.labels.labels())
+      throw InputError((dir / kTrainerStateFile).string() +
+                       ": labels: the checkpoint was trained with other labels than this run's data");
+    run.state.labels = dataset.labels.labels();
     truncate_metrics(run.metrics_file, run.state.global_step);
     outcome.resumed = true;
     std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed << " (step "

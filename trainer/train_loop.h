@@ -27,8 +27,10 @@ struct LoopOutcome {
 };
 
 // Trains `model` (whatever requires_grad) on dataset.train, evaluating on dataset.validation.
-// `resume`: continue from the checkpoint in training.output_dir (InputError when there is none).
+// training.resume_from_checkpoint ("latest" or a dir, see resolve_resume_checkpoint) continues from a
+// checkpoint: weights, optimizer, RNG and trainer state restored, metrics.jsonl cut back to its step, so
+// the run ends exactly as the uninterrupted one would. InputError when there is no checkpoint.
 LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
-                       int64_t pad_id, bool resume);
+                       int64_t pad_id);
 
 }  // namespace attune::trainer

@@ -144,6 +144,22 @@ TEST(DebertaV2, MatchesHuggingFaceGoldenLogBuckets8) {
   check_against_golden("deberta_v2_pb8");
 }
 
+// PEFT's merge_and_unload() of the deberta_v2 LoRA adapter is a plain DeBERTa dir: its logits are HF's
+// logits_merged (pooler.dense is merged too).
+TEST(DebertaV2, MatchesHuggingFaceMergedLoraDir) {
+  ATTUNE_REQUIRE_SHARED("golden/deberta_v2_lora/merged");
+  const auto dir = testing::shared_dir() / "golden" / "deberta_v2_lora";
+  auto model = load_model(dir / "merged");
+  model->eval();
+  const auto golden = SafetensorsFile::open(dir / "golden.safetensors");
+  torch::NoGradGuard no_grad;
+  const auto out = model->forward(golden->get("input_ids"), golden->get("attention_mask"));
+  ErrorTable errors;
+  errors.check("logits_merged", "logits_merged", out.logits, golden->get("logits_merged"), kForwardAtol,
+               kForwardRtol);
+  errors.print("deberta_v2_lora/merged");
+}
+
 // bf16 autocast on CPU (the training loop's mixed precision): logits near the fp32 reference, and the
 // backward pass gives finite gradients for every parameter.
 TEST(DebertaV2, Bf16AutocastStaysNearFp32) {
@@ -305,7 +321,8 @@ TEST(DebertaV2, PaddingDoesNotLeakIntoRealTokens) {
   auto ids = torch::randint(/*low=*/1, /*high=*/128, {2, 12});
   auto mask = torch::ones({2, 12}, torch::kLong);
   mask[1].narrow(0, 7, 5).fill_(0);
-  const auto a = model->forward(ids, mask, {}, ForwardOptions{/*output_hidden_states=*/false, /*output_attentions=*/true});
+  const auto a = model->forward(ids, mask, {},
+                                ForwardOptions{/*output_hidden_states=*/false, /*output_attentions=*/true});
   ids[1].narrow(0, 7, 5).fill_(3);
   const auto b = model->forward(ids, mask);
   EXPECT_TRUE(torch::allclose(a.logits, b.logits, /*rtol=*/0, /*atol=*/1e-6));

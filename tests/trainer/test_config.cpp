@@ -272,7 +272,8 @@ TEST(Config, ResolvedConfigRoundTrips) {
 TEST(Config, NumbersAreWrittenShortAndExact) {
   EXPECT_EQ(schema::format_number(2e-4), "0.0002");
   EXPECT_EQ(schema::format_number(16), "16");
-  EXPECT_EQ(schema::format_number(1e-8), "1e-08");
+  EXPECT_EQ(schema::format_number(1e-8), "1.0e-08");  // a float to YAML 1.1 readers too
+  EXPECT_EQ(schema::format_number(2.5e-30), "2.5e-30");
   EXPECT_EQ(std::stod(schema::format_number(0.1 + 0.2)), 0.1 + 0.2);
   EXPECT_EQ(schema::edit_distance("learnig_rate", "learning_rate"), 1u);
   EXPECT_EQ(schema::edit_distance("", "abc"), 3u);

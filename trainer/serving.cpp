@@ -1,0 +1,334 @@
+#include "trainer/serving.h"
+
+// Debian's libcpp-httplib is built with these; the header must see the same ones (class layouts differ).
+#define CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT
+#include <httplib.h>
+
+#include <pthread.h>
+
+#include <iostream>
+#include <map>
+
+#include "data/csv.h"
+#include "data/errors.h"
+#include "trainer/prediction_output.h"
+
+namespace attune::trainer {
+
+namespace {
+
+// Texts per call above which the tokenizer spreads its work over all cores.
+constexpr std::size_t kParallelTokenizeTexts = 256;
+// How often stop() retries while listen() is still starting.
+constexpr auto kStopRetry = std::chrono::milliseconds(5);
+// What POST /api expects, for error messages.
+constexpr const char* kApiForm = R"(expected {"text": "..."} or {"texts": ["...", ...]})";
+
+std::string error_body(const std::string& message) {
+  return nlohmann::json{{"error", message}}.dump();
+}
+
+void answer(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void fail(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(error_body(message), "application/json");
+}
+
+// One text of a request: a non-empty string within the size limit, valid UTF-8 without NUL.
+std::string checked_text(const nlohmann::json& value, const std::string& where, const ServeOptions& options) {
+  if (!value.is_string())
+    throw HttpError(400,
+                    where + " must be a string, got " + std::string(value.type_name()) + "; " + kApiForm);
+  auto text = value.get<std::string>();
+  if (text.size() > options.max_text_bytes)
+    throw HttpError(413, where + " is " + std::to_string(text.size()) + " bytes; the limit is " +
+                             std::to_string(options.max_text_bytes));
+  if (text.find_first_not_of(" \t\r\n\f\v") == std::string::npos) throw HttpError(400, where + " is empty");
+  if (data::invalid_utf8_offset(text) != std::string_view::npos)
+    throw HttpError(400, where + " holds a NUL character or invalid UTF-8");
+  return text;
+}
+
+}  // namespace
+
+ScoreFn model_scorer(const LoadedModel& model, const InferenceSettings& settings) {
+  return [&model, settings](const std::vector<std::string>& texts) {
+    const int threads = texts.size() >= kParallelTokenizeTexts ? 0 : 1;
+    const auto ids = model.tokenizer->encode_batch(texts, /*add_special_tokens=*/true,
+                                                   model.preprocessing.max_length, threads);
+    const auto predictions = predict(*model.model, ids, settings);
+    std::vector<InputText> inputs(texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i) inputs[i].line = i + 1;  // texts are not echoed back
+    std::vector<nlohmann::json> out;
+    out.reserve(texts.size());
+    for (const auto& scored : scored_texts(predictions, inputs))
+      out.push_back(prediction_json(scored, model.labels.labels()));
+    return out;
+  };
+}
+
+// ---- RequestBatcher -------------------------------------------------------------------------------
+
+RequestBatcher::RequestBatcher(ScoreFn score, std::size_t max_batch, std::chrono::microseconds max_wait)
+    : score_(std::move(score)), max_batch_(std::max<std::size_t>(1, max_batch)), max_wait_(max_wait) {
+  worker_ = std::thread([this] { work(); });
+}
+
+RequestBatcher::~RequestBatcher() {
+  stop();
+}
+
+std::future<std::vector<nlohmann::json>> RequestBatcher::submit(std::vector<std::string> texts) {
+  Pending pending;
+  pending.texts = std::move(texts);
+  auto future = pending.answer.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) throw std::runtime_error("the server is stopping");
+    queued_texts_ += pending.texts.size();
+    queue_.push_back(std::move(pending));
+  }
+  wake_.notify_all();
+  return future;
+}
+
+void RequestBatcher::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+void RequestBatcher::work() {
+  for (;;) {
+    std::vector<Pending> taken;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      // A request is queued: give the ones arriving with it a moment to join the batch.
+      wake_.wait_for(lock, max_wait_, [&] { return stopping_ || queued_texts_ >= max_batch_; });
+      std::size_t texts = 0;
+      while (!queue_.empty() && (taken.empty() || texts + queue_.front().texts.size() <= max_batch_)) {
+        texts += queue_.front().texts.size();
+        taken.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      queued_texts_ -= texts;
+    }
+    score(taken);
+  }
+}
+
+void RequestBatcher::score(std::vector<Pending>& taken) {
+  std::vector<std::string> texts;
+  for (const auto& p : taken) texts.insert(texts.end(), p.texts.begin(), p.texts.end());
+  std::size_t answered = 0;
+  try {
+    ++calls_;
+    const auto results = score_(texts);
+    if (results.size() != texts.size())
+      throw std::logic_error("scoring returned " + std::to_string(results.size()) + " answers for " +
+                             std::to_string(texts.size()) + " texts");
+    std::size_t at = 0;
+    for (auto& p : taken) {
+      const auto n = static_cast<std::ptrdiff_t>(p.texts.size());
+      p.answer.set_value({results.begin() + static_cast<std::ptrdiff_t>(at),
+                          results.begin() + static_cast<std::ptrdiff_t>(at) + n});
+      at += p.texts.size();
+      ++answered;
+    }
+  } catch (...) {
+    for (std::size_t i = answered; i < taken.size(); ++i)
+      taken[i].answer.set_exception(std::current_exception());
+  }
+}
+
+// ---- request parsing -----------------------------------------------------------------------------
+
+ApiRequest parse_api_request(const std::string& body, const ServeOptions& options) {
+  if (body.size() > options.max_body_bytes)
+    throw HttpError(413, "the request body is " + std::to_string(body.size()) + " bytes; the limit is " +
+                             std::to_string(options.max_body_bytes));
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::exception& e) {
+    std::string what = e.what();
+    const auto close = what.find("] ");
+    throw HttpError(400, "malformed JSON: " + (close == std::string::npos ? what : what.substr(close + 2)));
+  }
+  if (!j.is_object())
+    throw HttpError(400, std::string("the body is a JSON ") + j.type_name() + "; " + kApiForm);
+  const bool has_text = j.contains("text"), has_texts = j.contains("texts");
+  if (has_text == has_texts)
+    throw HttpError(
+        400, std::string(has_text ? "both \"text\" and \"texts\" given" : "missing field \"text\"") + "; " +
+                 kApiForm);
+  ApiRequest request;
+  if (has_text) {
+    request.texts.push_back(checked_text(j["text"], "\"text\"", options));
+    return request;
+  }
+  request.list = true;
+  const auto& texts = j["texts"];
+  if (!texts.is_array())
+    throw HttpError(400, std::string("\"texts\" must be a list of strings, got ") + texts.type_name());
+  if (texts.size() > options.max_texts)
+    throw HttpError(413, "\"texts\" holds " + std::to_string(texts.size()) + " texts; the limit is " +
+                             std::to_string(options.max_texts));
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    request.texts.push_back(checked_text(texts[i], "\"texts\"[" + std::to_string(i) + "]", options));
+  return request;
+}
+
+// ---- ApiServer -----------------------------------------------------------------------------------
+
+ApiServer::ApiServer(ScoreFn score, nlohmann::json info, std::vector<std::string> labels,
+                     ServeOptions options)
+    : http_(std::make_unique<httplib::Server>()),
+      batcher_(std::move(score), options.max_batch, options.max_wait),
+      info_(std::move(info)),
+      labels_(std::move(labels)),
+      options_(std::move(options)) {
+  routes();
+}
+
+ApiServer::~ApiServer() {
+  stop();
+  batcher_.stop();
+}
+
+void ApiServer::routes() {
+  auto& http = *http_;
+  const int threads = std::max(1, options_.max_concurrent);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  http.set_payload_max_length(options_.max_body_bytes);
+
+  // Unknown paths and wrong methods are answered before any body is read.
+  static const std::map<std::string, std::string> kAllowed = {
+      {"/api", "POST"}, {"/health", "GET, HEAD"}, {"/labels", "GET, HEAD"}};
+  http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    const auto it = kAllowed.find(req.path);
+    if (it == kAllowed.end()) {
+      fail(res, 404, "no such path: " + req.path + " (known: POST /api, GET /health, GET /labels)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (it->second.find(req.method) == std::string::npos) {
+      res.set_header("Allow", it->second);
+      fail(res, 405, req.method + " is not allowed on " + req.path + " (allowed: " + it->second + ")");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  http.Post("/api", [this](const httplib::Request& req, httplib::Response& res) {
+    try {
+      const auto request = parse_api_request(req.body, options_);
+      std::vector<nlohmann::json> results;
+      if (!request.texts.empty()) results = batcher_.submit(request.texts).get();
+      if (request.list)
+        answer(res, 200, nlohmann::json(results));
+      else
+        answer(res, 200, results.at(0));
+    } catch (const HttpError& e) {
+      fail(res, e.status, e.what());
+    }
+  });
+  http.Get("/health", [this](const httplib::Request&, httplib::Response& res) { answer(res, 200, info_); });
+  http.Get("/labels", [this](const httplib::Request&, httplib::Response& res) {
+    answer(res, 200, nlohmann::json{{"labels", labels_}});
+  });
+
+  // Any error without a body of its own (httplib's 413 or 400) still answers JSON.
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string message = "HTTP error " + std::to_string(res.status);
+    if (res.status == 400) message = "bad request";
+    if (res.status == 413) message = "the request body is too large";
+    if (res.status == 414) message = "the request URI is too long";
+    fail(res, res.status, message);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string message = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      message = e.what();
+    } catch (...) {
+    }
+    std::cerr << "serve: request failed: " << message << "\n";
+    fail(res, 500, message);
+  });
+}
+
+int ApiServer::bind() {
+  const int port = options_.port == 0
+                       ? http_->bind_to_any_port(options_.host)
+                       : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
+  if (port < 0)
+    throw InputError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                     " (address in use, not an address of this machine, or no permission)");
+  return port;
+}
+
+bool ApiServer::listen() {
+  listen_entered_ = true;
+  bool ok = true;
+  if (!stop_requested_) ok = http_->listen_after_bind();
+  batcher_.stop();
+  listen_returned_ = true;
+  return ok;
+}
+
+void ApiServer::stop() {
+  stop_requested_ = true;
+  for (;;) {
+    const bool was_running = http_->is_running();
+    http_->stop();
+    if (was_running || !listen_entered_ || listen_returned_) return;
+    std::this_thread::sleep_for(kStopRetry);  // listen() is between its check and httplib's loop
+  }
+}
+
+// ---- StopSignals ---------------------------------------------------------------------------------
+
+StopSignals::StopSignals() {
+  sigemptyset(&set_);
+  sigaddset(&set_, SIGTERM);
+  sigaddset(&set_, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+}
+
+StopSignals::~StopSignals() {
+  stop_waiting();
+}
+
+void StopSignals::stop_waiting() {
+  if (!waiter_.joinable()) return;
+  done_ = true;
+  // Wakes the sigwait; the signal is blocked in every thread, so a stray one stays pending, harmless.
+  if (received_ == 0) pthread_kill(waiter_.native_handle(), SIGTERM);
+  waiter_.join();
+}
+
+void StopSignals::on_signal(std::function<void()> fn) {
+  if (waiter_.joinable()) throw std::logic_error("StopSignals::on_signal called twice");
+  waiter_ = std::thread([this, fn = std::move(fn)] {
+    int sig = 0;
+    if (sigwait(&set_, &sig) != 0 || done_) return;
+    received_ = sig;
+    fn();
+  });
+}
+
+}  // namespace attune::trainer
