@@ -18,7 +18,8 @@ int run(int argc, char** argv) {
       "confusion matrix (rows actual, columns predicted), classification report, loss, samples/s.\n"
       "The model's recorded preprocessing (lower-casing, max_length) is applied.",
       "evaluate"};
-  std::string model_dir, data_file, json_file, text_column = "text", label_column = "label", count_column = "count";
+  std::string model_dir, data_file, json_file, text_column = "text", label_column = "label",
+                                               count_column = "count";
   int64_t batch_size = 64;
   int threads = 0;
   bool fp32 = false, bf16 = false;
@@ -28,11 +29,18 @@ int run(int argc, char** argv) {
   app.add_option("--text-column", text_column, "text column name")->capture_default_str();
   app.add_option("--label-column", label_column, "label column name")->capture_default_str();
   app.add_option("--count-column", count_column, "optional sample-weight column")->capture_default_str();
-  app.add_option("--batch-size", batch_size, "rows per forward pass")->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--threads", threads, "torch threads (0: all cores)")->capture_default_str()->check(CLI::NonNegativeNumber);
-  auto* fp32_flag = app.add_flag("--fp32", fp32, "run in fp32 (default: the precision the run recorded, else bf16)");
+  app.add_option("--batch-size", batch_size, "rows per forward pass")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--threads", threads, "torch threads (0: all cores)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  auto* fp32_flag =
+      app.add_flag("--fp32", fp32, "run in fp32 (default: the precision the run recorded, else bf16)");
   app.add_flag("--bf16", bf16, "run under bf16 autocast")->excludes(fp32_flag);
-  app.footer("Example: evaluate --model runs/roberta_lora_4class/export/merged --data data/generated/4class/test.csv");
+  app.footer(
+      "Example: evaluate --model runs/roberta_lora_4class/export/merged --data "
+      "data/generated/4class/test.csv");
   parse(app, argc, argv);
   if (threads > 0) torch::set_num_threads(threads);
 
@@ -47,7 +55,8 @@ int run(int argc, char** argv) {
   const bool use_bf16 = bf16 || (!fp32 && loaded.preprocessing.bf16.value_or(true));
   const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), use_bf16};
   const auto result = trainer::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings);
-  std::cout << "model: " << model_dir << (loaded.is_adapter ? " (adapter on " + loaded.base_dir.string() + ")" : "")
+  std::cout << "model: " << model_dir
+            << (loaded.is_adapter ? " (adapter on " + loaded.base_dir.string() + ")" : "")
             << "\ndata: " << data_file << "\n"
             << trainer::report_text(result);
   if (!json_file.empty()) data::write_file_atomic(json_file, trainer::report_json(result).dump(2) + "\n");

@@ -29,7 +29,8 @@ int run(int argc, char** argv) {
   app.footer("Example: export --run runs/tiny_lora --out /tmp/tiny_export --merged --adapter");
   parse(app, argc, argv);
   if (!merged && !adapter) merged = true;
-  trainer::export_from_run(run_dir, out_dir, merged, adapter, dtype == "bf16" ? torch::kBFloat16 : torch::kFloat);
+  trainer::export_from_run(run_dir, out_dir, merged, adapter,
+                           dtype == "bf16" ? torch::kBFloat16 : torch::kFloat);
   return 0;
 }
 

@@ -30,9 +30,12 @@ void set_rng_state(const torch::Tensor& state) {
 }  // namespace
 
 nlohmann::json TrainerState::to_json() const {
-  return {{"epochs_completed", epochs_completed}, {"global_step", global_step},
-          {"train_seconds", train_seconds},       {"train_samples", train_samples},
-          {"early_stopping", early_stopping.to_json()}, {"labels", labels}};
+  return {{"epochs_completed", epochs_completed},
+          {"global_step", global_step},
+          {"train_seconds", train_seconds},
+          {"train_samples", train_samples},
+          {"early_stopping", early_stopping.to_json()},
+          {"labels", labels}};
 }
 
 TrainerState TrainerState::from_json(const nlohmann::json& j, const std::string& origin) {
@@ -58,7 +61,8 @@ std::vector<std::pair<std::string, torch::Tensor>> trainable_snapshot(const torc
   return out;
 }
 
-void restore_snapshot(torch::nn::Module& model, const std::vector<std::pair<std::string, torch::Tensor>>& snapshot,
+void restore_snapshot(torch::nn::Module& model,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& snapshot,
                       const std::string& origin) {
   auto params = model.named_parameters(/*recurse=*/true);
   torch::NoGradGuard no_grad;
@@ -72,8 +76,9 @@ void restore_snapshot(torch::nn::Module& model, const std::vector<std::pair<std:
   }
 }
 
-void save_checkpoint(const fs::path& dir, const torch::nn::Module& model, const torch::optim::Optimizer& optimizer,
-                     const TrainerState& state, const std::vector<std::pair<std::string, torch::Tensor>>& best) {
+void save_checkpoint(const fs::path& dir, const torch::nn::Module& model,
+                     const torch::optim::Optimizer& optimizer, const TrainerState& state,
+                     const std::vector<std::pair<std::string, torch::Tensor>>& best) {
   const fs::path tmp = dir / kCheckpointTmp, cur = dir / kCheckpointDir, old = dir / kCheckpointOld;
   fs::remove_all(tmp);
   fs::create_directories(tmp);
@@ -107,8 +112,9 @@ fs::path resolve_resume_checkpoint(const std::string& resume_from_checkpoint, co
   if (fs::exists(given / kTrainerStateFile)) return given;
   const auto dir = find_checkpoint(given);
   if (dir.empty())
-    throw InputError("training.resume_from_checkpoint: " + given.string() + ": expected a checkpoint dir (with " +
-                     kTrainerStateFile + ") or a run's output dir holding checkpoint/");
+    throw InputError("training.resume_from_checkpoint: " + given.string() +
+                     ": expected a checkpoint dir (with " + kTrainerStateFile +
+                     ") or a run's output dir holding checkpoint/");
   return dir;
 }
 
@@ -125,7 +131,8 @@ TrainerState read_trainer_state(const fs::path& dir) {
   return TrainerState::from_json(j, file.string());
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> load_checkpoint(const fs::path& dir, torch::nn::Module& model,
+std::vector<std::pair<std::string, torch::Tensor>> load_checkpoint(const fs::path& dir,
+                                                                   torch::nn::Module& model,
                                                                    torch::optim::Optimizer& optimizer,
                                                                    TrainerState& state) {
   const auto weights_file = dir / kTrainableWeightsFile;

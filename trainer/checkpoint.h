@@ -41,7 +41,8 @@ struct TrainerState {
 std::vector<std::pair<std::string, torch::Tensor>> trainable_snapshot(const torch::nn::Module& model);
 // Copies a snapshot back into the model's parameters of the same names (InputError on a missing name or
 // a shape mismatch).
-void restore_snapshot(torch::nn::Module& model, const std::vector<std::pair<std::string, torch::Tensor>>& snapshot,
+void restore_snapshot(torch::nn::Module& model,
+                      const std::vector<std::pair<std::string, torch::Tensor>>& snapshot,
                       const std::string& origin);
 
 // `dir` is the run's output dir; the checkpoint goes to dir/checkpoint.

@@ -14,13 +14,19 @@ namespace fs = std::filesystem;
 
 namespace {
 // Tokenizer files of a Hugging Face dir, whichever exist.
-constexpr const char* kTokenizerFiles[] = {"vocab.json",       "merges.txt",  "tokenizer.json",
-                                           "spm.model",        "vocab.txt",   "tokenizer_config.json",
-                                           "special_tokens_map.json", "added_tokens.json"};
+constexpr const char* kTokenizerFiles[] = {"vocab.json",
+                                           "merges.txt",
+                                           "tokenizer.json",
+                                           "spm.model",
+                                           "vocab.txt",
+                                           "tokenizer_config.json",
+                                           "special_tokens_map.json",
+                                           "added_tokens.json"};
 }  // namespace
 
 nlohmann::json Preprocessing::to_json() const {
-  nlohmann::json j = {{"lowercase", lowercase}, {"max_length", max_length}, {"labels", labels}, {"backbone", backbone}};
+  nlohmann::json j = {
+      {"lowercase", lowercase}, {"max_length", max_length}, {"labels", labels}, {"backbone", backbone}};
   if (bf16) j["bf16"] = *bf16;
   return j;
 }
@@ -36,7 +42,8 @@ Preprocessing Preprocessing::from_json(const nlohmann::json& j, const std::strin
     if (p.max_length < 3) throw InputError(origin + ": max_length: expected an integer >= 3");
     return p;
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(origin + ": expected {lowercase: bool, max_length: int, labels: [str]} (" + e.what() + ")");
+    throw InputError(origin + ": expected {lowercase: bool, max_length: int, labels: [str]} (" + e.what() +
+                     ")");
   }
 }
 
@@ -48,8 +55,10 @@ void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
     fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
     any = true;
   }
-  if (!any) throw InputError(from.string() + ": no tokenizer files to export (expected vocab.json + merges.txt, "
-                             "tokenizer.json, spm.model or vocab.txt)");
+  if (!any)
+    throw InputError(from.string() +
+                     ": no tokenizer files to export (expected vocab.json + merges.txt, "
+                     "tokenizer.json, spm.model or vocab.txt)");
 }
 
 void write_preprocessing(const fs::path& dir, const Preprocessing& pre) {
@@ -74,7 +83,8 @@ Preprocessing read_preprocessing(const fs::path& dir) {
 void export_adapter(const fs::path& dir, models::SequenceClassifier& model, const peft::LoraInfo& info,
                     const fs::path& tokenizer_dir, const Preprocessing& pre, torch::ScalarType dtype) {
   fs::create_directories(dir);
-  peft::save_adapter(dir, model, info, dtype == torch::kFloat ? std::nullopt : std::optional<torch::Dtype>(dtype));
+  peft::save_adapter(dir, model, info,
+                     dtype == torch::kFloat ? std::nullopt : std::optional<torch::Dtype>(dtype));
   copy_tokenizer_files(tokenizer_dir, dir);
   write_preprocessing(dir, pre);
 }

@@ -25,7 +25,8 @@ struct Preprocessing {
   int64_t max_length = 128;
   std::vector<std::string> labels;
   nlohmann::json backbone;  // {"name", "path", "how", ...} of the backbone it was trained from
-  std::optional<bool> bf16;  // the inference precision of the run's own reports (training.bf16); unset: unknown
+  std::optional<bool>
+      bf16;  // the inference precision of the run's own reports (training.bf16); unset: unknown
   nlohmann::json to_json() const;
   static Preprocessing from_json(const nlohmann::json& j, const std::string& origin);
 };
@@ -41,12 +42,14 @@ Preprocessing read_preprocessing(const std::filesystem::path& dir);
 
 // Writes the PEFT adapter dir (LoRA only): adapter_config.json, adapter_model.safetensors, tokenizer
 // files, attune.json.
-void export_adapter(const std::filesystem::path& dir, models::SequenceClassifier& model, const peft::LoraInfo& info,
-                    const std::filesystem::path& tokenizer_dir, const Preprocessing& pre, torch::ScalarType dtype);
+void export_adapter(const std::filesystem::path& dir, models::SequenceClassifier& model,
+                    const peft::LoraInfo& info, const std::filesystem::path& tokenizer_dir,
+                    const Preprocessing& pre, torch::ScalarType dtype);
 
 // Merges LoRA into the weights and removes it (the model is plain afterwards), then writes the merged HF
 // dir: config.json, model.safetensors (dtype), tokenizer files, attune.json.
 void export_merged(const std::filesystem::path& dir, models::SequenceClassifier& model,
-                   const std::filesystem::path& tokenizer_dir, const Preprocessing& pre, torch::ScalarType dtype);
+                   const std::filesystem::path& tokenizer_dir, const Preprocessing& pre,
+                   torch::ScalarType dtype);
 
 }  // namespace attune::trainer

@@ -30,7 +30,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // A small encoder's config from model.random_init, sized to the tokenizer.
-models::HFConfig random_init_config(const RandomInitConfig& r, const data::Tokenizer& tok, int64_t max_length) {
+models::HFConfig random_init_config(const RandomInitConfig& r, const data::Tokenizer& tok,
+                                    int64_t max_length) {
   auto c = models::default_hf_config(r.model_type);
   c.architectures = {models::sequence_classification_architecture(r.model_type)};
   c.hidden_size = r.hidden_size;
@@ -69,6 +70,28 @@ peft::LoraConfig lora_config(const Config& config, const Backbone& backbone) {
   return l;
 }
 
+// Makes every module whose name equals an entry or ends with "." + entry trainable (PEFT's matching of
+// modules_to_save). InputError naming the key when an entry matches nothing.
+void mark_modules_to_save(models::SequenceClassifier& model, const std::vector<std::string>& names,
+                          const Config& config) {
+  const auto modules = model.named_modules(/*name_prefix=*/"", /*include_self=*/false);
+  for (const auto& name : names) {
+    bool found = false;
+    for (const auto& item : modules) {
+      const std::string& path = item.key();
+      if (path == name ||
+          (path.size() > name.size() && path.compare(path.size() - name.size(), name.size(), name) == 0 &&
+           path[path.size() - name.size() - 1] == '.')) {
+        peft::set_module_trainable(model, path);
+        found = true;
+      }
+    }
+    if (!found)
+      throw InputError(config.where("peft.modules_to_save") + ": peft.modules_to_save: '" + name +
+                       "' names no module of this model");
+  }
+}
+
 std::string fixed(double v, int digits) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(digits) << v;
@@ -93,16 +116,19 @@ Backbone resolve_backbone(const Config& config) {
     b.how = "random-init";
     b.tokenizer_dir = m.tokenizer;
     if (b.tokenizer_dir.empty())
-      throw InputError(config.where("model.tokenizer") + ": model.tokenizer: a random-init model needs a tokenizer dir");
+      throw InputError(config.where("model.tokenizer") +
+                       ": model.tokenizer: a random-init model needs a tokenizer dir");
     return b;
   }
   const auto found = models::resolve_model_dir(m.name_or_path);
   if (!found.dir) {
     if (m.fallback == "embedded")
-      throw InputError(config.where("model.fallback") + ": model.fallback: embedded: '" + m.name_or_path +
-                       "' is not on this machine and the embedded backbone is not available in this build yet; " +
-                       models::not_found_message(m.name_or_path, found));
-    throw InputError(config.where("model.name_or_path") + ": " + models::not_found_message(m.name_or_path, found));
+      throw InputError(
+          config.where("model.fallback") + ": model.fallback: embedded: '" + m.name_or_path +
+          "' is not on this machine and the embedded backbone is not available in this build yet; " +
+          models::not_found_message(m.name_or_path, found));
+    throw InputError(config.where("model.name_or_path") + ": " +
+                     models::not_found_message(m.name_or_path, found));
   }
   b.name = m.name_or_path;
   b.dir = *found.dir;
@@ -117,8 +143,9 @@ std::unique_ptr<data::Tokenizer> load_run_tokenizer(const Config& config, const 
   return data::load_tokenizer(backbone.tokenizer_dir, options);
 }
 
-RunModel build_model_for_config(const Config& config, const Backbone& backbone, const data::Tokenizer& tokenizer,
-                                const std::vector<std::string>& labels, bool verbose) {
+RunModel build_model_for_config(const Config& config, const Backbone& backbone,
+                                const data::Tokenizer& tokenizer, const std::vector<std::string>& labels,
+                                bool verbose) {
   RunModel built;
   const auto seed = static_cast<uint64_t>(config.training.seed);
   if (config.model.random_init) {
@@ -139,13 +166,20 @@ RunModel build_model_for_config(const Config& config, const Backbone& backbone, 
   }
   auto& model = *built.model;
   models::set_labels(model.config, labels);
-  if (model.config.max_position_embeddings < config.model.max_length + (model.config.model_type == "roberta" ? 2 : 0))
-    throw InputError(config.where("model.max_length") + ": model.max_length: " + std::to_string(config.model.max_length) +
+  if (model.config.max_position_embeddings <
+      config.model.max_length + (model.config.model_type == "roberta" ? 2 : 0))
+    throw InputError(config.where("model.max_length") +
+                     ": model.max_length: " + std::to_string(config.model.max_length) +
                      " exceeds what the backbone's max_position_embeddings (" +
                      std::to_string(model.config.max_position_embeddings) + ") allows");
   torch::manual_seed(seed);
-  if (config.peft.method == "lora") built.lora = peft::apply_lora(model, lora_config(config, backbone));
-  else peft::apply_method(model, config.peft.method);
+  if (config.peft.method == "lora")
+    built.lora = peft::apply_lora(model, lora_config(config, backbone));
+  else {
+    peft::apply_method(model, config.peft.method);
+    // peft.modules_to_save, as LoRA takes it: these modules train whole too.
+    if (config.peft.modules_to_save) mark_modules_to_save(model, *config.peft.modules_to_save, config);
+  }
   if (verbose)
     std::cout << config.peft.method << ": " << peft::trainable_summary(peft::count_parameters(model)) << "\n";
   return built;
@@ -162,8 +196,9 @@ Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
   return pre;
 }
 
-void export_run_model(const Config& config, const Backbone& backbone, RunModel& built, const Preprocessing& pre,
-                      const fs::path& dir, bool merged, bool adapter, torch::ScalarType dtype) {
+void export_run_model(const Config& config, const Backbone& backbone, RunModel& built,
+                      const Preprocessing& pre, const fs::path& dir, bool merged, bool adapter,
+                      torch::ScalarType dtype) {
   if (adapter && !built.lora)
     throw InputError("export: --adapter: peft.method is '" + config.peft.method +
                      "'; only LoRA has an adapter to export (use --merged)");
@@ -172,8 +207,8 @@ void export_run_model(const Config& config, const Backbone& backbone, RunModel& 
     if (built.random_init_hf) {
       // The random-init backbone exists nowhere else: write it beside the adapter, which names it.
       const fs::path base = fs::absolute(dir / "base");
-      models::save_model(*models::create_model(*built.random_init_hf, static_cast<uint64_t>(config.training.seed)),
-                         base);
+      models::save_model(
+          *models::create_model(*built.random_init_hf, static_cast<uint64_t>(config.training.seed)), base);
       copy_tokenizer_files(backbone.tokenizer_dir, base);
       info.config.base_model_name_or_path = base.lexically_normal().string();
     }
@@ -189,8 +224,9 @@ void export_run_model(const Config& config, const Backbone& backbone, RunModel& 
 
 void run_training(const Config& config) {
   const auto run_start = std::chrono::steady_clock::now();
-  const int threads = config.model.num_threads > 0 ? static_cast<int>(config.model.num_threads)
-                                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = config.model.num_threads > 0
+                          ? static_cast<int>(config.model.num_threads)
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
   const fs::path out = config.training.output_dir;
 
@@ -204,21 +240,28 @@ void run_training(const Config& config) {
   const Dataset dataset = load_dataset(config, *tokenizer);
   const auto pad_stats = data::padding_stats(
       data::row_lengths(dataset.train.rows),
-      data::plan_train_batches(data::row_lengths(dataset.train.rows), config.training.per_device_train_batch_size,
-                               static_cast<uint64_t>(config.training.seed), 0),
+      data::plan_train_batches(data::row_lengths(dataset.train.rows),
+                               config.training.per_device_train_batch_size,
+                               static_cast<uint64_t>(config.training.seed), 0,
+                               config.training.length_bucketing ? data::kDefaultBucketBatches : 1),
       static_cast<size_t>(config.model.max_length));
-  std::cout << "data: " << dataset.train.rows.labels.size() << " train, " << dataset.validation.rows.labels.size()
-            << " validation, " << dataset.test.rows.labels.size() << " test rows"
+  std::cout << "data: " << dataset.train.rows.labels.size() << " train, "
+            << dataset.validation.rows.labels.size() << " validation, " << dataset.test.rows.labels.size()
+            << " test rows"
             << (dataset.stress ? ", " + std::to_string(dataset.stress->rows.labels.size()) + " stress" : "")
             << "; " << dataset.labels.size() << " labels; tokenized in " << fixed(dataset.tokenize_seconds, 2)
             << " s\n"
-            << "batching: length buckets pad to " << pad_stats.bucketed_tokens << " tokens per epoch vs "
+            << "batching: "
+            << (config.training.length_bucketing ? "length buckets"
+                                                 : "shuffled batches (length_bucketing off)")
+            << " pad to " << pad_stats.bucketed_tokens << " tokens per epoch vs "
             << pad_stats.max_length_tokens << " at max_length " << config.model.max_length << " ("
-            << fixed(100 * pad_stats.saved_fraction(), 1) << "% less work; " << fixed(100 * pad_stats.padding_fraction(), 1)
-            << "% of batched tokens are padding)\n";
+            << fixed(100 * pad_stats.saved_fraction(), 1) << "% less work; "
+            << fixed(100 * pad_stats.padding_fraction(), 1) << "% of batched tokens are padding)\n";
 
   // Model and PEFT.
-  RunModel built = build_model_for_config(config, backbone, *tokenizer, dataset.labels.labels(), /*verbose=*/true);
+  RunModel built =
+      build_model_for_config(config, backbone, *tokenizer, dataset.labels.labels(), /*verbose=*/true);
 
   // Training.
   const auto outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id());
@@ -234,7 +277,8 @@ void run_training(const Config& config) {
                    config.export_.adapter && built.lora.has_value(), dtype);
   std::shared_ptr<models::SequenceClassifier> test_model = built.model;
   if (config.export_.merged) test_model = load_model_dir(export_dir / "merged").model;
-  InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(), config.training.bf16};
+  InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(),
+                          config.training.bf16};
   const auto test = evaluate(*test_model, dataset.test.rows, dataset.labels.labels(), infer);
   std::cout << "test evaluation: " << test.rows << " rows in " << fixed(test.runtime_s, 2) << " s ("
             << fixed(test.samples_per_second, 1) << " samples/s)\n";
@@ -251,9 +295,10 @@ void run_training(const Config& config) {
                             {"best_metric", {{config.training.metric_for_best_model, outcome.best_metric}}},
                             {"validation", report_json(outcome.best_eval)},
                             {"test", report_json(test)},
-                            {"padding", {{"bucketed_tokens", pad_stats.bucketed_tokens},
-                                         {"max_length_tokens", pad_stats.max_length_tokens},
-                                         {"saved_fraction", pad_stats.saved_fraction()}}}};
+                            {"padding",
+                             {{"bucketed_tokens", pad_stats.bucketed_tokens},
+                              {"max_length_tokens", pad_stats.max_length_tokens},
+                              {"saved_fraction", pad_stats.saved_fraction()}}}};
   if (dataset.stress) {
     const auto stress = evaluate(*test_model, dataset.stress->rows, dataset.labels.labels(), infer);
     print_report("stress (" + dataset.stress->file.string() + ")", stress);
@@ -264,7 +309,8 @@ void run_training(const Config& config) {
   summary["wall_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   data::write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
-  std::cout << "\nreports: " << (out / "test_report.txt").string() << "; backbone used: " << backbone.name << "\n";
+  std::cout << "\nreports: " << (out / "test_report.txt").string() << "; backbone used: " << backbone.name
+            << "\n";
 }
 
 }  // namespace attune::trainer
@@ -279,7 +325,8 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
   const Config config = load_config(config_file);
   const fs::path checkpoint = find_checkpoint(run_dir);
   if (checkpoint.empty())
-    throw InputError(run_dir.string() + ": no checkpoint (expected checkpoint/trainer_state.json; a run saves "
+    throw InputError(run_dir.string() +
+                     ": no checkpoint (expected checkpoint/trainer_state.json; a run saves "
                      "one per epoch with training.save_strategy epoch)");
   const TrainerState state = read_trainer_state(checkpoint);
   if (state.labels.empty())
@@ -295,8 +342,8 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
             << (best ? "best" : "last") << " weights of epoch "
             << (best ? state.early_stopping.best_epoch : state.epochs_completed) << " (" << weights.string()
             << ")\n";
-  export_run_model(config, backbone, built, run_preprocessing(config, backbone, state.labels), out, merged, adapter,
-                   dtype);
+  export_run_model(config, backbone, built, run_preprocessing(config, backbone, state.labels), out, merged,
+                   adapter, dtype);
 }
 
 }  // namespace attune::trainer

@@ -45,14 +45,16 @@ struct RunModel {
 // Builds the backbone (loaded, or random-init seeded by training.seed), sets `labels`, checks max_length
 // against the position embeddings and applies peft.method (LoRA's init seeded by training.seed). The
 // same config always gives the same weights. `verbose` prints the load report and the trainable summary.
-RunModel build_model_for_config(const Config& config, const Backbone& backbone, const data::Tokenizer& tokenizer,
-                                const std::vector<std::string>& labels, bool verbose);
+RunModel build_model_for_config(const Config& config, const Backbone& backbone,
+                                const data::Tokenizer& tokenizer, const std::vector<std::string>& labels,
+                                bool verbose);
 
 // Writes the export dirs of a trained RunModel: `<dir>/adapter` (LoRA, when `adapter`) and `<dir>/merged`
 // (when `merged`; merges LoRA into the model, which is plain afterwards). A random-init backbone's adapter
 // needs its base on disk: it is written to `<dir>/base` and the adapter names it by absolute path.
-void export_run_model(const Config& config, const Backbone& backbone, RunModel& built, const Preprocessing& pre,
-                      const std::filesystem::path& dir, bool merged, bool adapter, torch::ScalarType dtype);
+void export_run_model(const Config& config, const Backbone& backbone, RunModel& built,
+                      const Preprocessing& pre, const std::filesystem::path& dir, bool merged, bool adapter,
+                      torch::ScalarType dtype);
 
 // The preprocessing record of a run's export dirs.
 Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,

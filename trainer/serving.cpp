@@ -249,15 +249,16 @@ void ApiServer::routes() {
   });
 
   // Any error without a body of its own (httplib's 413 or 400) still answers JSON.
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string message = "HTTP error " + std::to_string(res.status);
-    if (res.status == 400) message = "bad request";
-    if (res.status == 413) message = "the request body is too large";
-    if (res.status == 414) message = "the request URI is too long";
-    fail(res, res.status, message);
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  http.set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string message = "HTTP error " + std::to_string(res.status);
+        if (res.status == 400) message = "bad request";
+        if (res.status == 413) message = "the request body is too large";
+        if (res.status == 414) message = "the request URI is too long";
+        fail(res, res.status, message);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string message = "internal error";
     try {

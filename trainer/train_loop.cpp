@@ -25,7 +25,9 @@ namespace {
 using Snapshot = std::vector<std::pair<std::string, torch::Tensor>>;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 std::string fmt(double v, int precision = 4) {
   std::ostringstream s;
@@ -55,7 +57,8 @@ void truncate_metrics(const fs::path& file, int64_t last_step) {
 }
 
 // Per-row weight of the loss: the row's sample weight (count column) times its class weight.
-torch::Tensor loss_weights(const data::Batch& batch, const std::vector<double>& class_w, bool use_sample_weights) {
+torch::Tensor loss_weights(const data::Batch& batch, const std::vector<double>& class_w,
+                           bool use_sample_weights) {
   std::vector<float> w(batch.rows.size(), 1.0f);
   for (size_t i = 0; i < w.size(); ++i) {
     if (use_sample_weights) w[i] = batch.weights[i];
@@ -154,12 +157,14 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
     }
     const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
     const auto loss = models::classification_loss(
-        logits, t.labels, weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor());
+        logits, t.labels,
+        weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor());
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) {
       throw std::runtime_error("training diverged: the loss is " + fmt(loss_value) + " at step " +
                                std::to_string(run.state.global_step) + " (epoch " + std::to_string(epoch) +
-                               "); the last good checkpoint is in " + (run.output_dir / "checkpoint").string() +
+                               "); the last good checkpoint is in " +
+                               (run.output_dir / "checkpoint").string() +
                                "; try a lower training.learning_rate");
     }
     (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
@@ -183,12 +188,13 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
                                        {"lr", fmt(lr, 3)},
                                        {"samples/s", fmt(rate, 3)}});
     if (run.state.global_step % run.cfg.logging_steps == 0) {
-      log_metrics(run.metrics_file, {{"step", run.state.global_step},
-                                     {"epoch", epoch - 1 + static_cast<double>(stream.position()) / stream.size()},
-                                     {"loss", window_loss / window_batches},
-                                     {"learning_rate", lr},
-                                     {"grad_norm", grad_norm},
-                                     {"train_samples_per_second", rate}});
+      log_metrics(run.metrics_file,
+                  {{"step", run.state.global_step},
+                   {"epoch", epoch - 1 + static_cast<double>(stream.position()) / stream.size()},
+                   {"loss", window_loss / window_batches},
+                   {"learning_rate", lr},
+                   {"grad_norm", grad_norm},
+                   {"train_samples_per_second", rate}});
       window_loss = 0, window_batches = 0, window_rows = 0, window_start = Clock::now();
     }
     if (run.cfg.eval_strategy == "steps" && run.state.global_step % run.cfg.eval_steps == 0) {
@@ -210,22 +216,22 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
   // Optimizer and schedule.
   const auto groups = split_decay_groups(model);
   run.params = groups.all();
-  run.optimizer = make_adamw(groups, {cfg.learning_rate, cfg.weight_decay, cfg.adam_beta1, cfg.adam_beta2,
-                                      cfg.adam_epsilon});
-  const int64_t batches = static_cast<int64_t>(
-      data::plan_train_batches(data::row_lengths(dataset.train.rows), cfg.per_device_train_batch_size,
-                               static_cast<uint64_t>(cfg.seed), 0)
-          .size());
-  run.steps_per_epoch = std::max<int64_t>(1, (batches + cfg.gradient_accumulation_steps - 1) /
-                                                 cfg.gradient_accumulation_steps);
-  const int64_t total_steps = cfg.max_steps > 0
-                                  ? cfg.max_steps
-                                  : static_cast<int64_t>(std::ceil(cfg.num_train_epochs * run.steps_per_epoch));
+  run.optimizer = make_adamw(
+      groups, {cfg.learning_rate, cfg.weight_decay, cfg.adam_beta1, cfg.adam_beta2, cfg.adam_epsilon});
+  const int64_t batches = static_cast<int64_t>(data::plan_train_batches(data::row_lengths(dataset.train.rows),
+                                                                        cfg.per_device_train_batch_size,
+                                                                        static_cast<uint64_t>(cfg.seed), 0)
+                                                   .size());
+  run.steps_per_epoch =
+      std::max<int64_t>(1, (batches + cfg.gradient_accumulation_steps - 1) / cfg.gradient_accumulation_steps);
+  const int64_t total_steps =
+      cfg.max_steps > 0 ? cfg.max_steps
+                        : static_cast<int64_t>(std::ceil(cfg.num_train_epochs * run.steps_per_epoch));
   run.num_epochs = (total_steps + run.steps_per_epoch - 1) / run.steps_per_epoch;
   run.schedule = {parse_schedule_kind(cfg.lr_scheduler_type),
                   resolve_warmup_steps(cfg.warmup_steps, cfg.warmup_ratio, total_steps), total_steps};
-  run.state.early_stopping = EarlyStopping(cfg.metric_for_best_model, cfg.early_stopping_patience,
-                                           cfg.early_stopping_threshold);
+  run.state.early_stopping =
+      EarlyStopping(cfg.metric_for_best_model, cfg.early_stopping_patience, cfg.early_stopping_threshold);
   run.state.labels = dataset.labels.labels();
 
   LoopOutcome outcome;
@@ -239,8 +245,8 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
     run.state.labels = dataset.labels.labels();
     truncate_metrics(run.metrics_file, run.state.global_step);
     outcome.resumed = true;
-    std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed << " (step "
-              << run.state.global_step << ")\n";
+    std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed
+              << " (step " << run.state.global_step << ")\n";
   } else {
     std::ofstream(run.metrics_file, std::ios::trunc);
   }
@@ -252,7 +258,8 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
     train_epoch(run, epoch, bar);
     if (cfg.eval_strategy == "epoch" && !run.stop) evaluate_phase(run, epoch);
     run.state.epochs_completed = epoch;
-    if (cfg.save_strategy == "epoch") save_checkpoint(run.output_dir, model, *run.optimizer, run.state, run.best);
+    if (cfg.save_strategy == "epoch")
+      save_checkpoint(run.output_dir, model, *run.optimizer, run.state, run.best);
   }
   bar.finish();
 

@@ -16,16 +16,22 @@ using attune::trainer::TrainerState;
 
 // Two Linear layers, the first frozen (as a LoRA/BitFit base is).
 struct NetImpl : torch::nn::Module {
-  NetImpl() : frozen(register_module("frozen", torch::nn::Linear(4, 3))), head(register_module("head", torch::nn::Linear(3, 2))) {
+  NetImpl()
+      : frozen(register_module("frozen", torch::nn::Linear(4, 3))),
+        head(register_module("head", torch::nn::Linear(3, 2))) {
     frozen->weight.set_requires_grad(false);
     frozen->bias.set_requires_grad(false);
   }
-  torch::Tensor forward(const torch::Tensor& x) { return head(torch::tanh(frozen(x))); }  // x: [B, 4] -> [B, 2]
+  torch::Tensor forward(const torch::Tensor& x) {
+    return head(torch::tanh(frozen(x)));
+  }  // x: [B, 4] -> [B, 2]
   torch::nn::Linear frozen, head;
 };
 TORCH_MODULE(Net);
 
-std::vector<torch::Tensor> trainable(Net& net) { return {net->head->weight, net->head->bias}; }
+std::vector<torch::Tensor> trainable(Net& net) {
+  return {net->head->weight, net->head->bias};
+}
 
 // One AdamW step on a fixed batch.
 void step(Net& net, torch::optim::AdamW& opt) {

@@ -53,7 +53,7 @@ TEST(Evaluation, PredictKeepsInputOrderAcrossLengthSortedBatches) {
   torch::NoGradGuard no_grad;
   for (size_t i = 0; i < input.size(); ++i) {
     // The row alone: no padding, no batch neighbours.
-    const auto ids = torch::tensor(input[i], torch::kInt64).unsqueeze(0);  // [1, T]
+    const auto ids = torch::tensor(input[i], torch::kInt64).unsqueeze(0);     // [1, T]
     const auto alone = model->forward(ids, torch::ones_like(ids)).logits[0];  // [C]
     EXPECT_TRUE(torch::allclose(p.logits[static_cast<int64_t>(i)], alone, /*rtol=*/1e-5, /*atol=*/1e-5))
         << "row " << i << ": " << p.logits[static_cast<int64_t>(i)] << " vs " << alone;
