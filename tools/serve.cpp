@@ -12,7 +12,7 @@
 namespace attune::cli {
 
 int run(int argc, char** argv) {
-  // First, before any thread starts: SIGTERM / SIGINT become a clean stop.
+  // SIGTERM / SIGINT become a clean stop, even while the model is still loading.
   trainer::StopSignals signals;
 
   CLI::App app{

@@ -1,12 +1,14 @@
 #include "trainer/serving.h"
 
-// Debian's libcpp-httplib is built with these; the header must see the same ones (class layouts differ).
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
+// Debian's libcpp-httplib is built with OpenSSL/zlib/brotli; the CPPHTTPLIB_* defines that match it come
+// from its pkg-config target (see CMakeLists.txt): the header must see the same ones (class layouts differ).
 #include <httplib.h>
 
-#include <pthread.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <iostream>
 #include <map>
@@ -303,31 +305,60 @@ void ApiServer::stop() {
 
 // ---- StopSignals ---------------------------------------------------------------------------------
 
+namespace {
+
+// The write end of the live StopSignals' pipe, for the handler.
+std::atomic<int> stop_pipe_write{-1};
+
+extern "C" void on_stop_signal(int sig) {
+  const int saved = errno;
+  const unsigned char byte = static_cast<unsigned char>(sig);
+  const int fd = stop_pipe_write.load();
+  if (fd >= 0 && write(fd, &byte, 1) < 0) {
+  }  // write() is async-signal-safe; a full pipe already holds a stop request
+  errno = saved;
+}
+
+}  // namespace
+
 StopSignals::StopSignals() {
-  sigemptyset(&set_);
-  sigaddset(&set_, SIGTERM);
-  sigaddset(&set_, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  if (pipe2(pipe_, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  stop_pipe_write = pipe_[1];
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, &old_term_);
+  sigaction(SIGINT, &action, &old_int_);
 }
 
 StopSignals::~StopSignals() {
   stop_waiting();
+  sigaction(SIGTERM, &old_term_, nullptr);
+  sigaction(SIGINT, &old_int_, nullptr);
+  stop_pipe_write = -1;
+  close(pipe_[0]);
+  close(pipe_[1]);
 }
 
 void StopSignals::stop_waiting() {
   if (!waiter_.joinable()) return;
-  done_ = true;
-  // Wakes the sigwait; the signal is blocked in every thread, so a stray one stays pending, harmless.
-  if (received_ == 0) pthread_kill(waiter_.native_handle(), SIGTERM);
+  const unsigned char wake = 0;  // not a signal number: the waiter returns without calling fn
+  if (received_ == 0 && write(pipe_[1], &wake, 1) < 0) {
+  }  // a full pipe wakes the waiter as well
   waiter_.join();
 }
 
 void StopSignals::on_signal(std::function<void()> fn) {
   if (waiter_.joinable()) throw std::logic_error("StopSignals::on_signal called twice");
   waiter_ = std::thread([this, fn = std::move(fn)] {
-    int sig = 0;
-    if (sigwait(&set_, &sig) != 0 || done_) return;
-    received_ = sig;
+    unsigned char byte = 0;
+    ssize_t n = 0;
+    do {
+      n = read(pipe_[0], &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1 || byte == 0) return;
+    received_ = byte;
     fn();
   });
 }

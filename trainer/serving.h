@@ -134,9 +134,9 @@ class ApiServer {
   std::atomic<bool> listen_returned_{false};
 };
 
-// SIGTERM / SIGINT as a stop request. Construct it first thing in main, before any thread starts: it
-// blocks both signals in the calling thread, and so in every thread started afterwards; on_signal() then
-// waits for one on a thread of its own.
+// SIGTERM / SIGINT as a stop request: a handler (any thread may run it) writes the signal to a pipe that a
+// waiting thread reads, so no signal mask has to be set before threads start. One instance at a time;
+// the previous handlers come back when it is destroyed.
 class StopSignals {
  public:
   StopSignals();
@@ -151,9 +151,10 @@ class StopSignals {
   int received() const { return received_; }
 
  private:
-  sigset_t set_;
+  int pipe_[2] = {-1, -1};
+  struct sigaction old_term_ {};
+  struct sigaction old_int_ {};
   std::thread waiter_;
-  std::atomic<bool> done_{false};
   std::atomic<int> received_{0};
 };
 

@@ -15,10 +15,8 @@
 #include <sstream>
 #include <thread>
 
-// Debian's libcpp-httplib is built with these; the header must see the same ones (class layouts differ).
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
+// Debian's libcpp-httplib is built with OpenSSL/zlib/brotli; the CPPHTTPLIB_* defines that match it come
+// from its pkg-config target (see CMakeLists.txt): the header must see the same ones (class layouts differ).
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
