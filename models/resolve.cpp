@@ -93,8 +93,7 @@ std::string not_found_message(const std::string& name_or_path, const Resolution&
   for (size_t i = 0; i < resolution.looked.size(); ++i) out << (i ? "; " : "") << resolution.looked[i];
   out << "). Place a downloaded Hugging Face checkpoint (config.json, model.safetensors, tokenizer files) "
          "in one of those places, e.g. `huggingface-cli download "
-      << name_or_path << "` on a machine with internet, then copy the cache folder; or set "
-         "model.fallback: embedded to use attune's embedded backbone";
+      << name_or_path << "` on a machine with internet, then copy its cache folder here";
   return out.str();
 }
 

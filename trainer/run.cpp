@@ -125,7 +125,7 @@ Backbone resolve_backbone(const Config& config) {
     if (m.fallback == "embedded")
       throw InputError(
           config.where("model.fallback") + ": model.fallback: embedded: '" + m.name_or_path +
-          "' is not on this machine and the embedded backbone is not available in this build yet; " +
+          "' is not on this machine and attune's embedded backbone is not built yet (planned); " +
           models::not_found_message(m.name_or_path, found));
     throw InputError(config.where("model.name_or_path") + ": " +
                      models::not_found_message(m.name_or_path, found));
