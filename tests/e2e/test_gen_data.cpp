@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "e2e/e2e_util.h"
 #include "test_paths.h"
 
 namespace attune::testing {
@@ -16,13 +17,6 @@ struct Result {
   int code;
   std::string out, err;
 };
-
-std::string slurp(const std::filesystem::path& file) {
-  std::ifstream in(file);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 Result gen_data(const std::string& args) {
   auto dir = temp_dir("gen-data-cli");

@@ -23,12 +23,17 @@
 
 #include "data/csv.h"
 #include "data/tokenizers/tokenizer.h"
+#include "e2e/e2e_util.h"
 #include "models/hf_config.h"
 #include "models/model_factory.h"
 #include "test_paths.h"
 #include "trainer/export.h"
 
 namespace {
+
+using attune::testing::quote;
+using attune::testing::slurp;
+using attune::testing::write;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -40,24 +45,6 @@ struct Result {
   std::string out;
   std::string err;
 };
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path write(const fs::path& file, const std::string& content) {
-  std::ofstream(file, std::ios::binary) << content;
-  return file;
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // The tiny model dir, built once per test binary: random init, no training, lowercase + max_length 64.
 const fs::path& model_dir() {

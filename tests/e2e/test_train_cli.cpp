@@ -7,10 +7,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "e2e/e2e_util.h"
 #include "test_paths.h"
 #include "trainer/config.h"
 
 namespace {
+
+using attune::testing::quote;
+using attune::testing::slurp;
+using attune::testing::write;
 
 namespace fs = std::filesystem;
 
@@ -19,19 +24,6 @@ struct Result {
   std::string out;
   std::string err;
 };
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // Runs build/bin/train with `args` (already shell-quoted as needed).
 Result train(const std::string& args) {
@@ -49,11 +41,6 @@ Result train(const std::string& args) {
   r.out = slurp(dir / "out");
   r.err = slurp(dir / "err");
   return r;
-}
-
-fs::path write(const fs::path& file, const std::string& content) {
-  std::ofstream(file, std::ios::binary) << content;
-  return file;
 }
 
 // A valid config over two small CSV files in `dir` (the test file named by `test_file`).

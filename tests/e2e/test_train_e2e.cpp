@@ -18,9 +18,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/e2e_util.h"
 #include "test_paths.h"
 
 namespace {
+
+using attune::testing::quote;
+using attune::testing::slurp;
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -30,13 +34,6 @@ constexpr double kMinAccuracy = 0.95;
 // Loss agreement between the run's test report and `evaluate` on its export (same model, same batches).
 constexpr double kLossTolerance = 1e-6;
 
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 json read_json(const fs::path& file) {
   std::ifstream in(file);
   if (!in) {
@@ -44,12 +41,6 @@ json read_json(const fs::path& file) {
     return json::object();
   }
   return json::parse(in);
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // Runs bin/<tool> with `args` from the source dir; stdout+stderr go to <log>. Returns the exit status.
