@@ -11,7 +11,7 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev libopenblas0-pthread
   libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev
-  libgtest-dev libcli11-dev libcpp-httplib-dev
+  libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -320,10 +320,16 @@ struct Reader {
 
 void resolve(Config& c, const Context& ctx) {
   std::vector<std::string> missing;
+  // A pretrain config reads text, not labeled splits, and may train its own tokenizer.
+  const bool pretrain = c.pretrain.has_value();
+  const bool trains_tokenizer = pretrain && c.pretrain->tokenizer.train != "none";
   if (!c.model.random_init && c.model.name_or_path.empty()) missing.push_back("model.name_or_path");
-  if (c.model.random_init && c.model.tokenizer.empty()) missing.push_back("model.tokenizer");
+  if (c.model.random_init && c.model.tokenizer.empty() && !trains_tokenizer)
+    missing.push_back("model.tokenizer");
   bool missing_files = false;
-  if (c.data.generate) {
+  if (pretrain) {
+    // no labeled data
+  } else if (c.data.generate) {
     if (c.data.generate->preset.empty()) missing.push_back("data.generate.preset");
   } else {
     for (const auto& [key, value] : {std::pair{"data.train_file", &c.data.train_file},
@@ -404,6 +410,17 @@ void resolve(Config& c, const Context& ctx) {
   if (!e.merged && !e.adapter)
     fail(ctx.at("export.merged"), "export: expected merged or adapter (or both) to be true, got both false");
   if (e.dir.empty()) e.dir = (std::filesystem::path(t.output_dir) / "export").string();
+
+  if (auto& p = c.pretrain) {
+    if (p->save_dir.empty()) p->save_dir = (std::filesystem::path(t.output_dir) / "model").string();
+    if (!c.model.random_init && p->tokenizer.train != "none")
+      fail(ctx.at("pretrain.tokenizer.train"),
+           "pretrain.tokenizer.train: expected none when continuing from model.name_or_path (a pretrained "
+           "model keeps its own vocabulary); train a tokenizer only with model.random_init");
+    if (p->corpus.generated_rows == 0 && (!p->corpus.text_files || p->corpus.text_files->empty()))
+      fail(ctx.at("pretrain.corpus"),
+           "pretrain.corpus: expected text: generated_rows > 0 or at least one entry in text_files");
+  }
 }
 
 // Emits every key in schema order.
@@ -576,6 +593,11 @@ void check_input_files(const Config& c) {
                              (fs::exists(*value, ec) ? "not a regular file" : "no such file") + ")");
   }
   std::error_code ec;
+  if (c.pretrain && c.pretrain->corpus.text_files)
+    for (const auto& file : *c.pretrain->corpus.text_files)
+      if (!fs::is_regular_file(file, ec))
+        fail(c.where("pretrain.corpus.text_files"),
+             "pretrain.corpus.text_files: expected an existing text file, got '" + file + "'");
   if (!c.model.tokenizer.empty() && !fs::is_directory(c.model.tokenizer, ec))
     fail(c.where("model.tokenizer"),
          "model.tokenizer: expected an existing tokenizer directory, got '" + c.model.tokenizer + "'");

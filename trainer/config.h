@@ -123,12 +123,35 @@ struct ExportConfig {
   std::string dir;             // resolved: <output_dir>/export
 };
 
+// `pretrain` only: the masked-language-model job (pretrain --config). train ignores this section.
+struct PretrainCorpusConfig {
+  int64_t generated_rows = 200000;                     // lines of the generated unlabeled pool; 0 = none
+  int64_t seed = 7;                                    // the pool's own seed (not a preset's)
+  std::optional<std::vector<std::string>> text_files;  // more text files, one example per line
+  double heldout_fraction = 0.02;                      // lines kept out to report masked accuracy on
+};
+
+struct PretrainTokenizerConfig {
+  std::string train =
+      "none";  // none (the model's own tokenizer) | bpe (RoBERTa's files) | unigram (spm.model)
+  int64_t vocab_size = 8000;
+  int64_t min_frequency = 2;  // bpe: a pair seen fewer times is never merged
+};
+
+struct PretrainConfig {
+  double mlm_probability = 0.15;  // tokens selected per sequence (80 % [MASK], 10 % random, 10 % kept)
+  std::string save_dir;           // the HF dir written at the end; resolved: <output_dir>/model
+  PretrainCorpusConfig corpus;
+  PretrainTokenizerConfig tokenizer;
+};
+
 struct Config {
   ModelConfig model;
   DataConfig data;
   PeftConfig peft;
   TrainingConfig training;
-  ExportConfig export_;  // the `export` section (a C++ keyword)
+  ExportConfig export_;                    // the `export` section (a C++ keyword)
+  std::optional<PretrainConfig> pretrain;  // present in pretrain configs only
 
   // Where each key was given: "training.learning_rate" -> "configs/x.yaml:31" or "--set ...". Not part
   // of the YAML; for errors found later (say, class_weights not matching the labels seen in the data).

@@ -164,12 +164,36 @@ void visit_export(C& c, V& v) {
 }
 
 template <class C, class V>
+void visit_pretrain_corpus(C& c, V& v) {
+  v.integer("generated_rows", c.generated_rows, between(0, 100'000'000));
+  v.integer("seed", c.seed, at_least(0));
+  v.string_list("text_files", c.text_files);
+  v.number("heldout_fraction", c.heldout_fraction, half_open(0, 0.5));
+}
+
+template <class C, class V>
+void visit_pretrain_tokenizer(C& c, V& v) {
+  v.choice("train", c.train, Choices{"none", "bpe", "unigram"});
+  v.integer("vocab_size", c.vocab_size, between(300, 1'000'000));
+  v.integer("min_frequency", c.min_frequency, at_least(1));
+}
+
+template <class C, class V>
+void visit_pretrain(C& c, V& v) {
+  v.number("mlm_probability", c.mlm_probability, {0, 1, true, true});
+  v.string("save_dir", c.save_dir);
+  v.block("corpus", c.corpus, [](auto& s, auto& sv) { visit_pretrain_corpus(s, sv); });
+  v.block("tokenizer", c.tokenizer, [](auto& s, auto& sv) { visit_pretrain_tokenizer(s, sv); });
+}
+
+template <class C, class V>
 void visit_config(C& c, V& v) {
   v.block("model", c.model, [](auto& s, auto& sv) { visit_model(s, sv); });
   v.block("data", c.data, [](auto& s, auto& sv) { visit_data(s, sv); });
   v.block("peft", c.peft, [](auto& s, auto& sv) { visit_peft(s, sv); });
   v.block("training", c.training, [](auto& s, auto& sv) { visit_training(s, sv); });
   v.block("export", c.export_, [](auto& s, auto& sv) { visit_export(s, sv); });
+  v.section("pretrain", c.pretrain, [](auto& s, auto& sv) { visit_pretrain(s, sv); });
 }
 
 // The keys of one mapping in file order, and the sections among them.

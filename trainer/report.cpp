@@ -165,10 +165,21 @@ EvalResult eval_result_from_json(const nlohmann::json& j) {
   return r;
 }
 
-void write_test_report(const std::filesystem::path& dir, const EvalResult& result) {
+void write_test_report(const std::filesystem::path& dir, const EvalResult& result, const std::string& stem,
+                       const nlohmann::json& backbone) {
   std::filesystem::create_directories(dir);
-  data::write_file_atomic(dir / "test_report.json", report_json(result).dump(2) + "\n");
-  data::write_file_atomic(dir / "test_report.txt", report_text(result));
+  auto j = report_json(result);
+  std::string text = report_text(result);
+  if (!backbone.is_null()) {
+    j["backbone"] = backbone;
+    std::string line =
+        "backbone: " + backbone.value("name", std::string()) + " (" + backbone.value("how", std::string());
+    if (backbone.contains("sha256") && backbone["sha256"].is_string())
+      line += ", weights sha256 " + backbone["sha256"].get<std::string>();
+    text = line + ")\n\n" + text;
+  }
+  data::write_file_atomic(dir / (stem + "_report.json"), j.dump(2) + "\n");
+  data::write_file_atomic(dir / (stem + "_report.txt"), text);
 }
 
 }  // namespace attune::trainer

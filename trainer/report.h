@@ -32,7 +32,10 @@ nlohmann::json report_json(const EvalResult& result);
 // Reads report_json's form back. Throws InputError naming the missing or malformed key.
 EvalResult eval_result_from_json(const nlohmann::json& json);
 
-// Writes <dir>/test_report.json and <dir>/test_report.txt atomically (creates dir when missing).
-void write_test_report(const std::filesystem::path& dir, const EvalResult& result);
+// Writes <dir>/<stem>_report.json and <dir>/<stem>_report.txt atomically (creates dir when missing). With a
+// backbone record (Backbone::to_json), the JSON holds it under "backbone" and the text starts with a line
+// naming it.
+void write_test_report(const std::filesystem::path& dir, const EvalResult& result,
+                       const std::string& stem = "test", const nlohmann::json& backbone = nullptr);
 
 }  // namespace attune::trainer

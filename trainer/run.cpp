@@ -1,6 +1,7 @@
 #include "trainer/run.h"
 
 #include <chrono>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -15,10 +16,13 @@
 #include "peft/bitfit.h"
 #include "peft/lora.h"
 #include "peft/trainable.h"
+#include "trainer/backbone_config.h"
 #include "trainer/checkpoint.h"
 #include "trainer/dataset.h"
+#include "trainer/embedded.h"
 #include "trainer/evaluation.h"
 #include "trainer/export.h"
+#include "trainer/file_digest.h"
 #include "trainer/model_dir.h"
 #include "trainer/report.h"
 #include "trainer/train_loop.h"
@@ -28,27 +32,6 @@ namespace attune::trainer {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A small encoder's config from model.random_init, sized to the tokenizer.
-models::HFConfig random_init_config(const RandomInitConfig& r, const data::Tokenizer& tok,
-                                    int64_t max_length) {
-  auto c = models::default_hf_config(r.model_type);
-  c.architectures = {models::sequence_classification_architecture(r.model_type)};
-  c.hidden_size = r.hidden_size;
-  c.num_hidden_layers = r.num_hidden_layers;
-  c.num_attention_heads = r.num_attention_heads;
-  c.intermediate_size = r.intermediate_size;
-  c.vocab_size = r.vocab_size > 0 ? r.vocab_size : tok.vocab_size();
-  c.hidden_dropout_prob = r.hidden_dropout_prob;
-  c.attention_probs_dropout_prob = r.attention_probs_dropout_prob;
-  c.pad_token_id = tok.pad_id();
-  if (tok.bos_id() >= 0) c.bos_token_id = tok.bos_id();
-  if (tok.eos_id() >= 0) c.eos_token_id = tok.eos_id();
-  // RoBERTa's positions start after the padding index: room for max_length + pad + 1.
-  c.max_position_embeddings = r.max_position_embeddings > 0 ? r.max_position_embeddings : max_length + 2;
-  if (r.model_type == "roberta") c.type_vocab_size = 1;
-  return c;
-}
 
 peft::LoraConfig lora_config(const Config& config, const Backbone& backbone) {
   const auto& p = config.peft;
@@ -92,6 +75,19 @@ void mark_modules_to_save(models::SequenceClassifier& model, const std::vector<s
   }
 }
 
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+// The SHA-256 of a model dir's weights (model.safetensors, else the shard index), "" when neither exists.
+std::string weights_sha256(const fs::path& dir) {
+  for (const char* name : {"model.safetensors", "model.safetensors.index.json"})
+    if (fs::exists(dir / name)) return sha256_file(dir / name);
+  return "";
+}
+
 std::string fixed(double v, int digits) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(digits) << v;
@@ -105,7 +101,18 @@ void print_report(const std::string& title, const EvalResult& r) {
 }  // namespace
 
 nlohmann::json Backbone::to_json() const {
-  return {{"name", name}, {"path", dir.string()}, {"how", how}, {"tokenizer", tokenizer_dir.string()}};
+  return {{"name", name},
+          {"path", dir.string()},
+          {"how", how},
+          {"sha256", sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(sha256)},
+          {"tokenizer", tokenizer_dir.string()}};
+}
+
+std::string Backbone::describe() const {
+  std::string s = name + " (" + how;
+  if (!dir.empty()) s += ", " + dir.string();
+  if (!sha256.empty()) s += ", weights sha256 " + sha256;
+  return s + ")";
 }
 
 Backbone resolve_backbone(const Config& config) {
@@ -122,18 +129,27 @@ Backbone resolve_backbone(const Config& config) {
   }
   const auto found = models::resolve_model_dir(m.name_or_path);
   if (!found.dir) {
-    if (m.fallback == "embedded")
-      throw InputError(
-          config.where("model.fallback") + ": model.fallback: embedded: '" + m.name_or_path +
-          "' is not on this machine and attune's embedded backbone is not built yet (planned); " +
-          models::not_found_message(m.name_or_path, found));
-    throw InputError(config.where("model.name_or_path") + ": " +
-                     models::not_found_message(m.name_or_path, found));
+    if (m.fallback != "embedded")
+      throw InputError(config.where("model.name_or_path") + ": " +
+                       models::not_found_message(m.name_or_path, found));
+    const std::string embedded = embedded_backbone_for(m.name_or_path);
+    std::cout << "'" << m.name_or_path << "' is not on this machine (looked in: " << join(found.looked, "; ")
+              << "); model.fallback is embedded: using attune's pretrained " << embedded
+              << " backbone instead\n"
+              << std::flush;
+    const auto e = ensure_embedded_backbone(embedded);
+    b.name = e.name;
+    b.dir = e.dir;
+    b.how = "embedded (fallback for " + m.name_or_path + ")";
+    b.sha256 = e.sha256;
+    b.tokenizer_dir = m.tokenizer.empty() ? b.dir : fs::path(m.tokenizer);
+    return b;
   }
   b.name = m.name_or_path;
   b.dir = *found.dir;
   b.how = found.how;
   b.tokenizer_dir = m.tokenizer.empty() ? b.dir : fs::path(m.tokenizer);
+  b.sha256 = weights_sha256(b.dir);
   return b;
 }
 
@@ -149,7 +165,7 @@ RunModel build_model_for_config(const Config& config, const Backbone& backbone,
   RunModel built;
   const auto seed = static_cast<uint64_t>(config.training.seed);
   if (config.model.random_init) {
-    auto hf = random_init_config(*config.model.random_init, tokenizer, config.model.max_length);
+    auto hf = random_init_hf_config(*config.model.random_init, tokenizer, config.model.max_length);
     models::set_labels(hf, labels);
     built.random_init_hf = hf;
     built.model = models::create_model(hf, seed);
@@ -232,8 +248,12 @@ void run_training(const Config& config) {
 
   // Backbone and tokenizer.
   const Backbone backbone = resolve_backbone(config);
-  std::cout << "backbone: " << backbone.name << " (" << backbone.how
-            << (backbone.dir.empty() ? "" : ", " + backbone.dir.string()) << ")\n";
+  std::cout << "backbone: " << backbone.describe() << "\n";
+  // The resolved config says which backbone the run used (a comment: the file still reads back as is).
+  {
+    const fs::path resolved = out / "resolved_config.yaml";
+    std::ofstream(resolved, std::ios::app) << "# backbone used: " << backbone.describe() << "\n";
+  }
   const auto tokenizer = load_run_tokenizer(config, backbone);
 
   // Data.
@@ -283,7 +303,7 @@ void run_training(const Config& config) {
   std::cout << "test evaluation: " << test.rows << " rows in " << fixed(test.runtime_s, 2) << " s ("
             << fixed(test.samples_per_second, 1) << " samples/s)\n";
   print_report("test (" + dataset.test.file.string() + ")", test);
-  write_test_report(out, test);
+  write_test_report(out, test, "test", backbone.to_json());
   nlohmann::json summary = {{"backbone", backbone.to_json()},
                             {"method", config.peft.method},
                             {"epochs_completed", outcome.epochs_completed},
@@ -302,15 +322,14 @@ void run_training(const Config& config) {
   if (dataset.stress) {
     const auto stress = evaluate(*test_model, dataset.stress->rows, dataset.labels.labels(), infer);
     print_report("stress (" + dataset.stress->file.string() + ")", stress);
-    data::write_file_atomic(out / "stress_report.json", report_json(stress).dump(2) + "\n");
-    data::write_file_atomic(out / "stress_report.txt", report_text(stress));
+    write_test_report(out, stress, "stress", backbone.to_json());
     summary["stress"] = report_json(stress);
   }
   summary["wall_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
   data::write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
-  std::cout << "\nreports: " << (out / "test_report.txt").string() << "; backbone used: " << backbone.name
-            << "\n";
+  std::cout << "\nreports: " << (out / "test_report.txt").string()
+            << "; backbone used: " << backbone.describe() << "\n";
 }
 
 }  // namespace attune::trainer

@@ -26,10 +26,16 @@ struct Backbone {
   std::filesystem::path dir;  // empty for random init
   std::string how;            // directory | hf-cache | project | random-init
   std::filesystem::path tokenizer_dir;
+  std::string sha256;  // of the weights file; "" for random init
   nlohmann::json to_json() const;
+  // "roberta-compact (embedded (fallback for roberta-base), models/embedded/roberta-compact, weights sha256
+  // …)"
+  std::string describe() const;
 };
 
-// Finds model.name_or_path (or takes model.random_init). InputError naming the key when it is not found.
+// Finds model.name_or_path (or takes model.random_init). When it is not on this machine and
+// model.fallback is embedded, says so in one line and uses (building it first if needed) the embedded
+// backbone of the same family. InputError naming the key when it is not found and may not fall back.
 Backbone resolve_backbone(const Config& config);
 
 // The backbone's tokenizer with data.lowercase applied.

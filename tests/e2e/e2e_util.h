@@ -1,11 +1,17 @@
-// Small helpers the end-to-end tests share: reading a whole file, writing one, and shell-quoting an
-// argument for std::system.
+// Small helpers the end-to-end tests share: reading a whole file, writing one, shell-quoting an argument
+// for std::system, and running one of the built executables.
 #pragma once
+
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "test_paths.h"
 
 namespace attune::testing {
 
@@ -28,6 +34,27 @@ inline std::string quote(const std::string& s) {
   std::string out = "'";
   for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
+}
+
+struct ToolRun {
+  int status = -1;     // exit status; -1 when the tool is missing or did not exit normally
+  std::string output;  // stdout and stderr together
+};
+
+// Runs bin/<tool> with `args` from the source dir, with `env` (NAME, value) set for it alone; output is
+// captured through `log` (a file the caller owns; kept for a failing test's messages).
+inline ToolRun run_tool(const std::string& tool, const std::vector<std::string>& args,
+                        const std::vector<std::pair<std::string, std::string>>& env,
+                        const std::filesystem::path& log) {
+  const auto exe = bin_dir() / tool;
+  if (!std::filesystem::exists(exe)) return {-1, exe.string() + " is missing: build the " + tool + " target"};
+  std::string command = "cd " + quote(source_dir().string()) + " && env";
+  for (const auto& [name, value] : env) command += " " + name + "=" + quote(value);
+  command += " " + quote(exe.string());
+  for (const auto& a : args) command += " " + quote(a);
+  command += " >" + quote(log.string()) + " 2>&1";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(log)};
 }
 
 }  // namespace attune::testing

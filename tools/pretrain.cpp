@@ -1,0 +1,87 @@
+// pretrain: masked-language-model pretraining (trainer/pretrain.h) from one YAML config, and the explicit
+// build of attune's embedded backbones (trainer/embedded.h).
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "data/errors.h"
+#include "tools/cli/cli_main.h"
+#include "trainer/config.h"
+#include "trainer/embedded.h"
+#include "trainer/pretrain.h"
+
+namespace attune::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kFooter =
+    R"(CONFIG: train's sections (model, training; see train --help) plus `pretrain`:
+  model     random_init {model_type, hidden_size, num_hidden_layers, ...} to pretrain from scratch,
+            or name_or_path to continue a Hugging Face checkpoint on your own text (domain-adaptive
+            pretraining); max_length, num_threads
+  training  seed, num_train_epochs, max_steps, per_device_train_batch_size, learning_rate,
+            weight_decay, lr_scheduler_type, warmup_ratio, max_grad_norm, bf16, logging_steps, ...
+  pretrain  mlm_probability (0.15: of those 80% [MASK], 10% random, 10% kept), save_dir,
+            corpus {generated_rows, seed, text_files: [one example per line], heldout_fraction},
+            tokenizer {train: none|bpe|unigram, vocab_size, min_frequency}
+
+Writes save_dir as a Hugging Face dir (RobertaForMaskedLM / DebertaV2ForMaskedLM / BertForMaskedLM with
+its MLM head, tokenizer files) plus pretraining.json (corpus, loss curve, held-out masked accuracy).
+
+  pretrain --config configs/embedded/roberta-compact.yaml --output runs/pretrain-roberta
+  pretrain --embedded roberta-compact      (build attune's embedded backbone now; reused later)
+
+Exit status: 0 done, 2 bad usage or bad input, 1 other failure.)";
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "Pretrain a transformer encoder with the masked-language-model objective: from scratch with its own\n"
+      "tokenizer, or continuing a Hugging Face checkpoint on your own logs.",
+      "pretrain"};
+  std::string config_path, embedded, output;
+  std::vector<std::string> sets;
+  bool resume = false, rebuild = false;
+  auto* config_opt = app.add_option("--config", config_path, "the YAML pretrain config (see CONFIG below)");
+  auto* embedded_opt =
+      app.add_option("--embedded", embedded,
+                     "build (or show) an embedded backbone: roberta-compact or deberta-v3-compact")
+          ->check(CLI::IsMember(trainer::embedded_backbone_names()));
+  config_opt->excludes(embedded_opt);
+  app.add_option("--set", sets, "override one key, KEY.PATH=VALUE; repeatable")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--output", output, "the output dir (training.output_dir; default runs/<config stem>)");
+  app.add_flag("--resume", resume, "continue from the newest checkpoint in the output dir");
+  app.add_flag("--rebuild", rebuild, "with --embedded: discard the cached backbone and build it again");
+  app.footer(kFooter);
+  parse(app, argc, argv);
+
+  if (!embedded.empty()) {
+    const auto b = trainer::ensure_embedded_backbone(embedded, rebuild);
+    std::cout << b.name << ": " << b.dir.string() << " (weights sha256 " << b.sha256 << ")"
+              << (b.built_now ? "" : ", already built") << "\n";
+    return 0;
+  }
+  if (config_path.empty())
+    throw InputError("pretrain: expected --config FILE or --embedded NAME (see --help)");
+  std::vector<trainer::Override> overrides;
+  for (const auto& s : sets) overrides.push_back(trainer::parse_override(s));
+  if (!output.empty())
+    overrides.push_back({"training.output_dir", output, /*literal=*/true, "--output " + output});
+  if (resume) overrides.push_back({"training.resume_from_checkpoint", "true", /*literal=*/false, "--resume"});
+  const trainer::Config config = trainer::load_config(config_path, overrides);
+  if (!config.pretrain)
+    throw InputError(config_path +
+                     ": expected a `pretrain` section (this looks like a train config; use train)");
+  trainer::check_input_files(config);
+  fs::create_directories(config.training.output_dir);
+  trainer::write_resolved_config(config, fs::path(config.training.output_dir) / "resolved_config.yaml");
+  trainer::run_pretraining(config);
+  return 0;
+}
+
+}  // namespace attune::cli

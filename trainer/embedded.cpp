@@ -1,0 +1,109 @@
+#include "trainer/embedded.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
+#include "data/errors.h"
+#include "models/resolve.h"
+#include "trainer/checkpoint.h"
+#include "trainer/config.h"
+#include "trainer/file_digest.h"
+#include "trainer/pretrain.h"
+
+namespace attune::trainer {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool finished(const fs::path& dir) {
+  std::error_code ec;
+  return fs::exists(dir / "pretraining.json", ec) && fs::exists(dir / "model.safetensors", ec) &&
+         fs::exists(dir / "config.json", ec);
+}
+
+// An exclusive flock held for the object's life.
+class FileLock {
+ public:
+  explicit FileLock(const fs::path& file) : fd_(::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) throw InputError(file.string() + ": cannot create the lock file of the embedded backbone");
+    ::flock(fd_, LOCK_EX);
+  }
+  ~FileLock() {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& embedded_backbone_names() {
+  static const std::vector<std::string> names{"roberta-compact", "deberta-v3-compact"};
+  return names;
+}
+
+std::string embedded_backbone_for(const std::string& name_or_path) {
+  std::string lower = name_or_path;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower.find("deberta") != std::string::npos ? "deberta-v3-compact" : "roberta-compact";
+}
+
+fs::path embedded_config_dir() {
+  if (const char* env = std::getenv("ATTUNE_EMBEDDED_CONFIGS"); env && *env) return env;
+  return fs::path(ATTUNE_PROJECT_DIR) / "configs" / "embedded";
+}
+
+EmbeddedBackbone ensure_embedded_backbone(const std::string& name, bool rebuild) {
+  const auto& names = embedded_backbone_names();
+  if (std::find(names.begin(), names.end(), name) == names.end())
+    throw InputError("unknown embedded backbone '" + name +
+                     "' (expected roberta-compact or deberta-v3-compact)");
+  const fs::path root = models::project_models_dir() / "embedded";
+  const fs::path dir = root / name;
+  EmbeddedBackbone b{name, dir, "", false};
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) throw InputError(root.string() + ": cannot create the embedded backbones' folder: " + ec.message());
+  {
+    FileLock lock(root / ("." + name + ".lock"));
+    if (rebuild) fs::remove_all(dir);
+    if (!finished(dir)) {
+      const fs::path config_file = embedded_config_dir() / (name + ".yaml");
+      if (!fs::exists(config_file))
+        throw InputError(config_file.string() + ": the pretrain config of the embedded backbone '" + name +
+                         "' is missing (set ATTUNE_EMBEDDED_CONFIGS to the folder that holds it)");
+      const fs::path work = root / ".build" / name;
+      std::vector<Override> overrides{
+          {"training.output_dir", work.string(), /*literal=*/true, "embedded build"},
+          {"pretrain.save_dir", dir.string(), /*literal=*/true, "embedded build"}};
+      const bool resume = !find_checkpoint(work).empty();
+      if (resume)
+        overrides.push_back(
+            {"training.resume_from_checkpoint", "latest", /*literal=*/true, "embedded build"});
+      const Config config = load_config(config_file, overrides);
+      std::cout << "building the embedded backbone " << name << " (once; cached in " << dir.string()
+                << ") from " << config_file.string() << (resume ? ", resuming an interrupted build" : "")
+                << "\n"
+                << std::flush;
+      run_pretraining(config);
+      fs::copy_file(work / "metrics.jsonl", dir / "pretraining_metrics.jsonl",
+                    fs::copy_options::overwrite_existing, ec);
+      fs::remove_all(work, ec);
+      b.built_now = true;
+    }
+  }
+  b.sha256 = sha256_file(dir / "model.safetensors");
+  return b;
+}
+
+}  // namespace attune::trainer
