@@ -4,6 +4,7 @@
 
 #include "data/csv.h"
 #include "data/errors.h"
+#include "models/threads.h"
 #include "tools/cli/cli_main.h"
 #include "trainer/dataset.h"
 #include "trainer/evaluation.h"
@@ -13,6 +14,8 @@
 namespace attune::cli {
 
 int run(int argc, char** argv) {
+  // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
+  models::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Evaluate an exported detector (a merged Hugging Face dir or a PEFT adapter dir) on a labeled CSV:\n"
       "confusion matrix (rows actual, columns predicted), classification report, loss, samples/s.\n"
@@ -42,7 +45,7 @@ int run(int argc, char** argv) {
       "Example: evaluate --model runs/roberta_lora_4class/export/merged --data "
       "data/generated/4class/test.csv");
   parse(app, argc, argv);
-  if (threads > 0) torch::set_num_threads(threads);
+  models::apply_thread_policy(threads);
 
   const auto loaded = trainer::load_model_dir(model_dir);
   data::ExampleColumns columns;

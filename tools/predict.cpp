@@ -2,16 +2,20 @@
 // adapter dir) for texts given as arguments, in a file, or on standard input.
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <iterator>
 
 #include "data/csv.h"
 #include "data/errors.h"
+#include "models/threads.h"
 #include "tools/cli/cli_main.h"
 #include "trainer/evaluation.h"
 #include "trainer/inputs.h"
+#include "trainer/loadgen.h"
 #include "trainer/model_dir.h"
 #include "trainer/prediction_output.h"
+#include "trainer/serving.h"
 
 namespace attune::cli {
 
@@ -27,33 +31,64 @@ std::string read_stdin() {
   return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
 }
 
-double percentile(std::vector<double> values, double q) {
-  std::sort(values.begin(), values.end());
-  const auto index = static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5);
-  return values[std::min(index, values.size() - 1)];
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Times N single-text predictions (tokenize + forward) and prints p50/p99/mean milliseconds.
+// Times `runs` single-text predictions the way serve answers one request — parse the request body,
+// tokenize, forward, the answer's JSON — and prints the total's and each stage's percentiles (ms).
 void measure_latency(const trainer::LoadedModel& loaded, const std::string& text, int runs,
-                     const trainer::InferenceSettings& settings) {
-  std::vector<double> ms;
+                     const trainer::InferenceSettings& settings, trainer::OutputFormat format) {
+  const std::string body = nlohmann::json{{"text", text}}.dump();
+  const trainer::ServeOptions limits;
+  const std::vector<std::string> stage_names = {"request_json", "tokenize", "forward", "answer_json"};
+  std::vector<std::vector<double>> stages(stage_names.size());
+  std::vector<double> total;
   for (int i = -kLatencyWarmup; i < runs; ++i) {
+    double t[4];
     const auto start = std::chrono::steady_clock::now();
-    const auto ids = loaded.tokenizer->encode_batch({text}, /*add_special_tokens=*/true,
+    auto at = start;
+    const auto request = trainer::parse_api_request(body, limits);
+    t[0] = ms_since(at), at = std::chrono::steady_clock::now();
+    const auto ids = loaded.tokenizer->encode_batch(request.texts, /*add_special_tokens=*/true,
                                                     loaded.preprocessing.max_length, /*num_threads=*/1);
-    trainer::predict(*loaded.model, ids, settings);
-    const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
-    if (i >= 0) ms.push_back(elapsed.count());
+    t[1] = ms_since(at), at = std::chrono::steady_clock::now();
+    const auto predictions = trainer::predict(*loaded.model, ids, settings);
+    t[2] = ms_since(at), at = std::chrono::steady_clock::now();
+    const auto scored = trainer::scored_texts(predictions, {trainer::InputText{1, text}});
+    const auto answer = trainer::prediction_json(scored.at(0), loaded.labels.labels()).dump();
+    t[3] = ms_since(at);
+    if (i < 0 || answer.empty()) continue;
+    total.push_back(ms_since(start));
+    for (std::size_t k = 0; k < stages.size(); ++k) stages[k].push_back(t[k]);
   }
-  double mean = 0;
-  for (double v : ms) mean += v / static_cast<double>(ms.size());
-  std::printf("latency over %d single-text predictions: p50 %.3f ms, p99 %.3f ms, mean %.3f ms\n", runs,
-              percentile(ms, 0.5), percentile(ms, 0.99), mean);
+  const auto all = trainer::latency_stats(total);
+  if (format == trainer::OutputFormat::kJson) {
+    const auto tokens = loaded.tokenizer->encode_batch({text}, /*add_special_tokens=*/true,
+                                                       loaded.preprocessing.max_length, /*num_threads=*/1);
+    nlohmann::ordered_json j = {{"runs", runs},         {"tokens", tokens.at(0).size()},
+                                {"p50_ms", all.p50_ms}, {"p90_ms", all.p90_ms},
+                                {"p99_ms", all.p99_ms}, {"mean_ms", all.mean_ms},
+                                {"max_ms", all.max_ms}};
+    for (std::size_t k = 0; k < stages.size(); ++k)
+      j["stages_p50_ms"][stage_names[k]] = trainer::latency_stats(stages[k]).p50_ms;
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::printf(
+      "latency over %d single-text predictions: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, mean %.3f ms\n", runs,
+      all.p50_ms, all.p90_ms, all.p99_ms, all.mean_ms);
+  std::printf("  stage p50 ms:");
+  for (std::size_t k = 0; k < stages.size(); ++k)
+    std::printf(" %s %.3f", stage_names[k].c_str(), trainer::latency_stats(stages[k]).p50_ms);
+  std::printf("\n");
 }
 
 }  // namespace
 
 int run(int argc, char** argv) {
+  // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
+  models::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Label texts with an exported detector (a merged Hugging Face dir or a PEFT adapter dir).\n"
       "Texts come from --text (repeatable), --input FILE, or standard input (one text a line). FILE may be\n"
@@ -82,11 +117,14 @@ int run(int argc, char** argv) {
   app.add_option("--batch-size", batch_size, "texts per forward pass")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  app.add_option("--threads", threads, "torch threads (0: all cores)")
+  app.add_option("--threads", threads, "torch intra-op threads (0: the CPUs this process may use)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
-  app.add_option("--latency", latency, "time N single-text predictions of the first text; print p50/p99 ms")
+  app.add_option(
+         "--latency", latency,
+         "time N single-text predictions of the first text as serve answers one request (request JSON, "
+         "tokenize, forward, answer JSON); print the percentiles in ms (--format json: one object)")
       ->check(CLI::Range(1, 1000000));
   app.footer(
       "Examples:\n"
@@ -117,12 +155,12 @@ int run(int argc, char** argv) {
   for (const auto& issue : inputs.skipped)
     std::cerr << at_line(origin, issue.line, issue.message) << " (skipped)\n";
 
-  if (threads > 0) torch::set_num_threads(threads);
+  models::apply_thread_policy(threads);
   const auto loaded = trainer::load_model_dir(model_dir);
   const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32};
   if (latency > 0) {
     if (inputs.texts.empty()) throw InputError("--latency needs a text (--text, --input or standard input)");
-    measure_latency(loaded, inputs.texts.front().text, latency, settings);
+    measure_latency(loaded, inputs.texts.front().text, latency, settings, output_format);
     return 0;
   }
 

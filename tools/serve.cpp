@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "data/errors.h"
+#include "models/threads.h"
 #include "tools/cli/cli_main.h"
 #include "trainer/evaluation.h"
 #include "trainer/model_dir.h"
@@ -12,6 +13,8 @@
 namespace attune::cli {
 
 int run(int argc, char** argv) {
+  // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
+  models::ensure_omp_wait_policy(argc, argv);
   // SIGTERM / SIGINT become a clean stop, even while the model is still loading.
   trainer::StopSignals signals;
 
@@ -20,8 +23,9 @@ int run(int argc, char** argv) {
       "  POST /api {\"text\": \"...\"}        -> {\"label\", \"score\", \"probabilities\"}\n"
       "  POST /api {\"texts\": [\"...\"]}     -> a list of those\n"
       "  GET /health, GET /labels\n"
-      "Requests arriving together are batched into one forward pass. SIGTERM or SIGINT stops the server\n"
-      "after the requests in flight are answered. Prints \"listening on http://HOST:PORT\" once ready.",
+      "Requests arriving together are batched into one forward pass; a request arriving alone is scored at\n"
+      "once. SIGTERM or SIGINT stops the server after the requests in flight are answered. Prints\n"
+      "\"listening on http://HOST:PORT\" once ready. Figures and flags: docs/deployment.md.",
       "serve"};
   std::string model_dir;
   trainer::ServeOptions options;
@@ -35,7 +39,9 @@ int run(int argc, char** argv) {
   app.add_option("--max-batch", options.max_batch, "texts per forward pass")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  app.add_option("--max-wait-ms", max_wait_ms, "how long a request waits for others to batch with")
+  app.add_option("--max-wait-ms", max_wait_ms,
+                 "under concurrent load, how long queued requests may wait for others to batch with "
+                 "(a request arriving alone never waits)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000));
   app.add_option("--max-body-bytes", options.max_body_bytes, "largest request body (413 above)")
@@ -51,7 +57,7 @@ int run(int argc, char** argv) {
                  "HTTP worker threads (connections served at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  app.add_option("--threads", threads, "torch threads (0: all cores)")
+  app.add_option("--threads", threads, "torch intra-op threads (0: the CPUs this process may use)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
@@ -61,7 +67,7 @@ int run(int argc, char** argv) {
   parse(app, argc, argv);
   options.max_wait = std::chrono::milliseconds(max_wait_ms);
 
-  if (threads > 0) torch::set_num_threads(threads);
+  const auto thread_settings = models::apply_thread_policy(threads);
   const auto loaded = trainer::load_model_dir(model_dir);
   const trainer::InferenceSettings settings{static_cast<int64_t>(options.max_batch),
                                             loaded.tokenizer->pad_id(), !fp32};
@@ -69,6 +75,8 @@ int run(int argc, char** argv) {
   trainer::ApiServer server(trainer::model_scorer(loaded, settings), info, loaded.labels.labels(), options);
   const int port = server.bind();
   signals.on_signal([&server] { server.stop(); });
+  std::cerr << "serve: " << model_dir << " (" << loaded.labels.size() << " labels, "
+            << (fp32 ? "fp32" : "bf16 autocast") << "), " << models::describe(thread_settings) << "\n";
   std::cout << "listening on http://" << options.host << ":" << port << std::endl;
   const bool ok = server.listen();
   signals.stop_waiting();  // the server must not be stopped by a late signal while it is destroyed

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "data/errors.h"
+#include "models/threads.h"
 #include "tools/cli/cli_main.h"
 #include "trainer/config.h"
 #include "trainer/config_schema.h"
@@ -89,6 +90,8 @@ std::string summary(const Config& c) {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
+  models::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Fine-tune a transformer encoder (RoBERTa, DeBERTa-v3, BERT) with LoRA or BitFit to classify\n"
       "command lines into MITRE ATT&CK techniques: data, training, test report and export, from\n"

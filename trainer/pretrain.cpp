@@ -18,6 +18,7 @@
 #include "models/autocast.h"
 #include "models/masked_lm.h"
 #include "models/resolve.h"
+#include "models/threads.h"
 #include "trainer/backbone_config.h"
 #include "trainer/checkpoint.h"
 #include "trainer/export.h"
@@ -178,10 +179,8 @@ PretrainOutcome run_pretraining(const Config& config) {
   const auto run_start = Clock::now();
   const auto& cfg = config.training;
   const auto& pre = *config.pretrain;
-  const int threads = config.model.num_threads > 0
-                          ? static_cast<int>(config.model.num_threads)
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(threads);
+  const int threads =
+      models::apply_thread_policy(static_cast<int>(config.model.num_threads)).intra_op_threads;
   const fs::path out = cfg.output_dir;
   fs::create_directories(out);
   const fs::path save_dir = pre.save_dir;

@@ -13,6 +13,7 @@
 #include "models/model_factory.h"
 #include "models/resolve.h"
 #include "models/safetensors.h"
+#include "models/threads.h"
 #include "peft/bitfit.h"
 #include "peft/lora.h"
 #include "peft/trainable.h"
@@ -240,10 +241,9 @@ void export_run_model(const Config& config, const Backbone& backbone, RunModel& 
 
 void run_training(const Config& config) {
   const auto run_start = std::chrono::steady_clock::now();
-  const int threads = config.model.num_threads > 0
-                          ? static_cast<int>(config.model.num_threads)
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(threads);
+  std::cout << "threads: "
+            << models::describe(models::apply_thread_policy(static_cast<int>(config.model.num_threads)))
+            << "\n";
   const fs::path out = config.training.output_dir;
 
   // Backbone and tokenizer.

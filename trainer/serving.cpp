@@ -116,8 +116,12 @@ void RequestBatcher::work() {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
-      // A request is queued: give the ones arriving with it a moment to join the batch.
-      wake_.wait_for(lock, max_wait_, [&] { return stopping_ || queued_texts_ >= max_batch_; });
+      // Under concurrent load (the last call answered several requests) give as many requests as that a
+      // moment to gather; a request that came alone after one that came alone runs at once.
+      if (max_wait_.count() > 0 && last_requests_ > 1)
+        wake_.wait_for(lock, max_wait_, [&] {
+          return stopping_ || queued_texts_ >= max_batch_ || queue_.size() >= last_requests_;
+        });
       std::size_t texts = 0;
       while (!queue_.empty() && (taken.empty() || texts + queue_.front().texts.size() <= max_batch_)) {
         texts += queue_.front().texts.size();
@@ -125,6 +129,7 @@ void RequestBatcher::work() {
         queue_.pop_front();
       }
       queued_texts_ -= texts;
+      last_requests_ = taken.size();
     }
     score(taken);
   }
@@ -214,22 +219,31 @@ void ApiServer::routes() {
   const int threads = std::max(1, options_.max_concurrent);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   http.set_payload_max_length(options_.max_body_bytes);
+  // Answers go out as soon as they are written (httplib writes the headers and the body separately: with
+  // Nagle's algorithm the body would wait for the client's delayed ACK), and a keep-alive connection
+  // serves many requests, not httplib's default of 5.
+  http.set_tcp_nodelay(true);
+  http.set_keep_alive_max_count(options_.keep_alive_requests);
 
-  // Unknown paths and wrong methods are answered before any body is read.
+  // Unknown paths and wrong methods are answered before any body is read. The unread body would then be
+  // taken for the connection's next request, so such an answer closes a connection that sent a body.
   static const std::map<std::string, std::string> kAllowed = {
       {"/api", "POST"}, {"/health", "GET, HEAD"}, {"/labels", "GET, HEAD"}};
   http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     const auto it = kAllowed.find(req.path);
-    if (it == kAllowed.end()) {
+    const bool known = it != kAllowed.end();
+    if (known && it->second.find(req.method) != std::string::npos)
+      return httplib::Server::HandlerResponse::Unhandled;
+    if (!known) {
       fail(res, 404, "no such path: " + req.path + " (known: POST /api, GET /health, GET /labels)");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (it->second.find(req.method) == std::string::npos) {
+    } else {
       res.set_header("Allow", it->second);
       fail(res, 405, req.method + " is not allowed on " + req.path + " (allowed: " + it->second + ")");
-      return httplib::Server::HandlerResponse::Handled;
     }
-    return httplib::Server::HandlerResponse::Unhandled;
+    const auto length = req.get_header_value("Content-Length");
+    if ((!length.empty() && length != "0") || req.has_header("Transfer-Encoding"))
+      res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
   });
 
   http.Post("/api", [this](const httplib::Request& req, httplib::Response& res) {
@@ -286,8 +300,12 @@ int ApiServer::bind() {
 
 bool ApiServer::listen() {
   listen_entered_ = true;
-  bool ok = true;
-  if (!stop_requested_) ok = http_->listen_after_bind();
+  // Stopped before we got here: httplib closes the bound socket only from within its loop, so enter the
+  // loop and have it stopped at once (stop() retries until the loop runs).
+  std::thread closer;
+  if (stop_requested_) closer = std::thread([this] { stop(); });
+  const bool ok = http_->listen_after_bind();
+  if (closer.joinable()) closer.join();
   batcher_.stop();
   listen_returned_ = true;
   return ok;

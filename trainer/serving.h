@@ -48,8 +48,11 @@ ScoreFn model_scorer(const LoadedModel& model, const InferenceSettings& settings
 // Gathers the texts of requests that arrive together into one ScoreFn call, on one worker thread.
 class RequestBatcher {
  public:
-  // max_batch: texts per call (a larger single request is scored alone, whole); max_wait: how long the
-  // worker waits for more requests once one is queued.
+  // max_batch: texts per call (a larger single request is scored alone, whole). max_wait: how long the
+  // worker may hold queued requests for more to join them. It holds them only under concurrent load — when
+  // its last call answered several requests, and then only until as many are queued again (or max_batch
+  // texts): a request that arrives at an idle server after one that came alone is scored at once, and
+  // while a call runs, the requests arriving meanwhile queue up for the next one whatever max_wait is.
   RequestBatcher(ScoreFn score, std::size_t max_batch, std::chrono::microseconds max_wait);
   ~RequestBatcher();
   RequestBatcher(const RequestBatcher&) = delete;
@@ -79,6 +82,7 @@ class RequestBatcher {
   std::deque<Pending> queue_;
   std::size_t queued_texts_ = 0;
   bool stopping_ = false;
+  std::size_t last_requests_ = 1;  // requests the last ScoreFn call answered
   std::atomic<std::size_t> calls_{0};
   std::thread worker_;
 };
@@ -91,7 +95,10 @@ struct ServeOptions {
   std::size_t max_texts = 1024;              // 413 above, per request
   std::size_t max_batch = 64;                // texts per forward pass
   std::chrono::microseconds max_wait{2000};  // batching wait
-  int max_concurrent = 8;                    // HTTP worker threads
+  // HTTP worker threads. A keep-alive connection holds one while it is open (idle ones close after 5 s), so
+  // this bounds the clients served at once: later connections wait for a free thread.
+  int max_concurrent = 32;
+  std::size_t keep_alive_requests = 10000;  // requests one connection may send before the server closes it
 };
 
 // An HTTP error to answer with: status and message.

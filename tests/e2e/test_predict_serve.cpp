@@ -244,6 +244,34 @@ TEST_F(PredictServe, JsonLinesFieldPathAndErrorPolicies) {
   EXPECT_NE(strict.err.find("sysmon.jsonl:3:"), std::string::npos) << strict.err;
 }
 
+TEST_F(PredictServe, LatencyReportsPercentilesAndStages) {
+  const Result r = predict("--latency 7 --format json --fp32 --text " + quote(kTexts[0]));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = json::parse(r.out);
+  EXPECT_EQ(j["runs"], 7);
+  EXPECT_GT(j["tokens"].get<int>(), 2);  // <s> ... </s>
+  EXPECT_GT(j["p50_ms"].get<double>(), 0);
+  EXPECT_LE(j["p50_ms"].get<double>(), j["p90_ms"].get<double>());
+  EXPECT_LE(j["p90_ms"].get<double>(), j["p99_ms"].get<double>());
+  EXPECT_LE(j["p99_ms"].get<double>(), j["max_ms"].get<double>());
+  double stages = 0;
+  for (const char* stage : {"request_json", "tokenize", "forward", "answer_json"}) {
+    ASSERT_TRUE(j["stages_p50_ms"].contains(stage)) << r.out;
+    stages += j["stages_p50_ms"][stage].get<double>();
+  }
+  EXPECT_GT(j["stages_p50_ms"]["forward"].get<double>(), 0);
+  EXPECT_LE(stages, j["max_ms"].get<double>() * 4);  // stage medians are parts of a request's time
+
+  const Result text = predict("--latency 3 --text whoami");
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("latency over 3 single-text predictions: p50 "), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("forward"), std::string::npos) << text.out;
+
+  const Result none = predict("--latency 3", "");  // no text on standard input
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("--latency needs a text"), std::string::npos) << none.err;
+}
+
 TEST_F(PredictServe, BadUsageExitsTwo) {
   EXPECT_EQ(predict("--format yaml --text x").code, 2);
   EXPECT_EQ(predict("--text x --input y.txt").code, 2);

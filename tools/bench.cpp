@@ -1,0 +1,139 @@
+// bench: speed and memory of a named workload on this machine — training and inference samples/s, achieved
+// GFLOP/s against a bf16/fp32 GEMM peak measured in the same run, peak RSS, one-request latency — through
+// the same model, PEFT, optimizer and autocast code that `train`, `predict` and `serve` run.
+#include <cmath>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+
+#include "data/errors.h"
+#include "models/linear.h"
+#include "models/threads.h"
+#include "tools/cli/cli_main.h"
+#include "trainer/benchmark.h"
+#include "trainer/benchmark_run.h"
+
+namespace attune::cli {
+
+namespace {
+
+void print_list() {
+  for (const auto& w : trainer::builtin_workloads())
+    std::cout << std::left << std::setw(26) << w.name << " " << w.description << "\n";
+}
+
+std::vector<double> load_average() {
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) != 3) return {};
+  std::vector<double> out;
+  for (double v : load) out.push_back(std::round(v * 100) / 100);
+  return out;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  CLI::App app{
+      "Benchmark a named workload: training and inference samples/s, achieved GFLOP/s and its fraction of a\n"
+      "bf16 and fp32 GEMM peak measured in the same run, peak RSS, and one-request latency (p50/p99).\n"
+      "One line per figure (--json: one JSON object). The workloads mirror the Hugging Face + PEFT "
+      "reference\n"
+      "in ../shared/reference/ (batch 32 training, 64 inference); `bench --list` names them.",
+      "bench"};
+  std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "passive";
+  bool list = false, json = false, no_weight_cache = false;
+  int threads = 0;
+  trainer::BenchSettings s;
+  app.add_option("workload", workload_name, "workload name (see --list)")->capture_default_str();
+  app.add_flag("--list", list, "list the workloads and exit");
+  app.add_flag("--json", json, "print one JSON object instead of lines");
+  app.add_option("--model", s.model_dir,
+                 "a Hugging Face model dir to bench instead of the workload's random-init architecture "
+                 "(e.g. the embedded backbone under models/embedded/)");
+  app.add_option("--tokenizer", s.tokenizer_dir,
+                 "tokenizer dir for the 4class workloads (default: the --model dir)");
+  app.add_option("--data", s.data_csv,
+                 "CSV for the 4class workloads (default: data/generated/4class/train.csv, or the 4class "
+                 "preset generated in memory when that file is absent)");
+  app.add_option(
+      "--profile", s.profile_file,
+      "also profile one training step (torch's autograd profiler) into this chrome://tracing JSON file");
+  app.add_flag("--no-weight-cache", no_weight_cache,
+               "let autocast re-cast frozen weights on every forward (the old path, for comparison)");
+  app.add_option("--phases", phases, "comma-separated: gemm, train, infer, latency")->capture_default_str();
+  app.add_option("--warmup", s.warmup_steps, "training steps before timing")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  app.add_option("--steps", s.train_steps, "timed training steps")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--infer-warmup", s.infer_warmup, "inference batches before timing")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
+  app.add_option("--infer-batches", s.infer_batches, "timed inference batches")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--latency-runs", s.latency_runs, "timed one-request runs")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--gemm-seconds", s.gemm_seconds, "seconds per GEMM shape and dtype")
+      ->capture_default_str()
+      ->check(CLI::Range(0.01, 60.0));
+  app.add_option("--seed", s.data_seed, "seed of the random lengths and token ids")->capture_default_str();
+  app.add_option("--threads", threads, "torch intra-op threads (0: the CPUs this process may use)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+  app.add_option(
+         "--omp-wait", omp_wait,
+         "OpenMP wait policy: passive, active, or inherit (leave OMP_WAIT_POLICY as the environment has "
+         "it); applied by re-executing bench once")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"passive", "active", "inherit"}));
+  app.footer(
+      "Examples:\n  bench --list\n  bench roberta-lora-bf16 --warmup 3 --steps 8\n"
+      "  bench roberta-lora-bf16-4class --tokenizer ../shared/tokenizers/roberta-base\n"
+      "  bench model-lora-bf16-4class --model models/embedded/<name> --json");
+  parse(app, argc, argv);
+  if (list) {
+    print_list();
+    return 0;
+  }
+  const auto& workload = trainer::find_workload(workload_name);
+  s.phases = trainer::parse_phases(phases);
+  if (omp_wait != "inherit")
+    models::ensure_omp_wait_policy(argc, argv, omp_wait == "passive" ? "PASSIVE" : "ACTIVE");
+  const auto thread_settings = models::apply_thread_policy(threads);
+  models::set_bf16_weight_cache(!no_weight_cache);
+  const auto load = load_average();
+
+  if (!json) {
+    std::cout << "workload " << workload.name << ": " << workload.description << "\n"
+              << "threads: " << models::describe(thread_settings) << "\n";
+    if (!load.empty())
+      std::cout << "load average at start: " << load[0] << " " << load[1] << " " << load[2] << "\n";
+    std::cout << std::flush;
+  }
+  const auto figures = trainer::run_benchmark(workload, s, [&](const trainer::Figure& f) {
+    if (!json) std::cout << trainer::format_figure(f) << std::endl;
+  });
+  const auto end_load = load_average();
+  if (json) {
+    nlohmann::json out = {{"workload", workload.name},
+                          {"description", workload.description},
+                          {"threads", models::describe(thread_settings)},
+                          {"load_average_start", load},
+                          {"load_average_end", end_load},
+                          {"model_dir", s.model_dir},
+                          {"warmup_steps", s.warmup_steps},
+                          {"train_steps", s.train_steps},
+                          {"infer_batches", s.infer_batches},
+                          {"latency_runs", s.latency_runs},
+                          {"figures", trainer::figures_json(figures)}};
+    std::cout << out.dump(2) << "\n";
+  } else if (!end_load.empty()) {
+    std::cout << "load average at end: " << end_load[0] << " " << end_load[1] << " " << end_load[2] << "\n";
+  }
+  return 0;
+}
+
+}  // namespace attune::cli

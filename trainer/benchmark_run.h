@@ -1,0 +1,58 @@
+// The measuring side of `bench`: builds a workload's model exactly as `train` does (model + LoRA/BitFit +
+// AdamW with decay groups + bf16 autocast + gradient clipping), then times a training step, batched
+// inference through predict(), one-request latency, and a bf16/fp32 GEMM peak in the same process.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "trainer/benchmark.h"
+
+namespace attune::trainer {
+
+struct BenchSettings {
+  std::vector<std::string> phases = {"gemm", "train", "infer", "latency"};  // see parse_phases
+  int64_t train_batch = 32;
+  int64_t infer_batch = 64;
+  int64_t warmup_steps = 3;   // training steps before timing
+  int64_t train_steps = 8;    // timed training steps
+  int64_t infer_warmup = 2;   // inference batches before timing
+  int64_t infer_batches = 8;  // timed inference batches
+  int64_t latency_tokens = 20;
+  int64_t latency_warmup = 20;
+  int64_t latency_runs = 200;
+  double gemm_seconds = 1.0;  // per GEMM shape and dtype
+  uint64_t data_seed = 1234;
+  uint64_t model_seed = 0;
+  int64_t num_labels = 4;
+  int64_t max_length = 128;   // truncation of kCsv text
+  std::string model_dir;      // a HF model dir instead of the workload's random-init architecture
+  std::string tokenizer_dir;  // kCsv's tokenizer ("" : the model dir's)
+  std::string data_csv;       // kCsv's CSV; absent: generated in memory (gen-data's 4class preset)
+  // Non-empty: one extra training step under torch's profiler, written as a chrome://tracing JSON file.
+  std::string profile_file;
+};
+
+// The highest GFLOP/s of torch's linear over the reference's GEMM shapes (M 4096; K×N 768×3072,
+// 3072×768, 768×768), each run for `seconds`.
+struct GemmPeak {
+  double bf16 = 0;
+  double fp32 = 0;
+};
+GemmPeak measure_gemm_peak(double seconds);
+
+// The process's peak resident set (VmHWM) in MiB, and resetting it to the current RSS (Linux clear_refs);
+// false when the kernel does not allow it.
+double peak_rss_mib();
+bool reset_peak_rss();
+
+// Runs the phases of `workload`; each figure goes to `on_figure` as soon as it is measured. Returns all
+// figures. Throws InputError for a workload that needs --model without one, or a missing file.
+std::vector<Figure> run_benchmark(const Workload& workload, const BenchSettings& settings,
+                                  const std::function<void(const Figure&)>& on_figure);
+
+}  // namespace attune::trainer
