@@ -12,6 +12,7 @@
 #include "models/loss.h"
 #include "trainer/checkpoint.h"
 #include "trainer/evaluation.h"
+#include "trainer/metrics_log.h"
 #include "trainer/optimizer.h"
 #include "trainer/progress.h"
 #include "trainer/schedule.h"
@@ -33,27 +34,6 @@ std::string fmt(double v, int precision = 4) {
   std::ostringstream s;
   s << std::setprecision(precision) << v;
   return s.str();
-}
-
-// Appends one JSON line to metrics.jsonl.
-void log_metrics(const fs::path& file, const nlohmann::json& line) {
-  std::ofstream out(file, std::ios::app);
-  out << line.dump() << "\n";
-}
-
-// On resume: drop metrics.jsonl lines logged after the checkpoint's step (they are replayed).
-void truncate_metrics(const fs::path& file, int64_t last_step) {
-  std::ifstream in(file);
-  if (!in) return;
-  std::string line, kept;
-  while (std::getline(in, line)) {
-    try {
-      if (nlohmann::json::parse(line).value("step", int64_t{0}) <= last_step) kept += line + "\n";
-    } catch (const nlohmann::json::exception&) {
-    }
-  }
-  in.close();
-  std::ofstream(file, std::ios::trunc) << kept;
 }
 
 // Per-row weight of the loss: the row's sample weight (count column) times its class weight.
@@ -113,14 +93,14 @@ void evaluate_phase(Run& run, int64_t epoch) {
     run.best_eval = result;
   }
   const auto& m = result.metrics;
-  log_metrics(run.metrics_file, {{"step", run.state.global_step},
-                                 {"epoch", epoch},
-                                 {"eval_loss", result.loss},
-                                 {"eval_accuracy", m.accuracy},
-                                 {"eval_f1_macro", m.macro_avg.f1},
-                                 {"eval_f1_weighted", m.weighted_avg.f1},
-                                 {"eval_samples_per_second", result.samples_per_second},
-                                 {"best", improved}});
+  append_metrics_line(run.metrics_file, {{"step", run.state.global_step},
+                                         {"epoch", epoch},
+                                         {"eval_loss", result.loss},
+                                         {"eval_accuracy", m.accuracy},
+                                         {"eval_f1_macro", m.macro_avg.f1},
+                                         {"eval_f1_weighted", m.weighted_avg.f1},
+                                         {"eval_samples_per_second", result.samples_per_second},
+                                         {"best", improved}});
   std::cerr << "eval epoch " << epoch << " step " << run.state.global_step << ": loss " << fmt(result.loss)
             << ", accuracy " << fmt(m.accuracy) << ", f1_macro " << fmt(m.macro_avg.f1) << " ("
             << run.cfg.metric_for_best_model << (improved ? ", new best)" : ", no improvement)") << "\n";
@@ -188,13 +168,13 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
                                        {"lr", fmt(lr, 3)},
                                        {"samples/s", fmt(rate, 3)}});
     if (run.state.global_step % run.cfg.logging_steps == 0) {
-      log_metrics(run.metrics_file,
-                  {{"step", run.state.global_step},
-                   {"epoch", epoch - 1 + static_cast<double>(stream.position()) / stream.size()},
-                   {"loss", window_loss / window_batches},
-                   {"learning_rate", lr},
-                   {"grad_norm", grad_norm},
-                   {"train_samples_per_second", rate}});
+      append_metrics_line(run.metrics_file,
+                          {{"step", run.state.global_step},
+                           {"epoch", epoch - 1 + static_cast<double>(stream.position()) / stream.size()},
+                           {"loss", window_loss / window_batches},
+                           {"learning_rate", lr},
+                           {"grad_norm", grad_norm},
+                           {"train_samples_per_second", rate}});
       window_loss = 0, window_batches = 0, window_rows = 0, window_start = Clock::now();
     }
     if (run.cfg.eval_strategy == "steps" && run.state.global_step % run.cfg.eval_steps == 0) {
@@ -232,6 +212,8 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
                   resolve_warmup_steps(cfg.warmup_steps, cfg.warmup_ratio, total_steps), total_steps};
   run.state.early_stopping =
       EarlyStopping(cfg.metric_for_best_model, cfg.early_stopping_patience, cfg.early_stopping_threshold);
+  // training.greater_is_better: inferred from the metric unless the config gives it (config.cpp resolves it).
+  run.state.early_stopping.greater_is_better = cfg.greater_is_better;
   run.state.labels = dataset.labels.labels();
 
   LoopOutcome outcome;
@@ -243,7 +225,7 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
       throw InputError((dir / kTrainerStateFile).string() +
                        ": labels: the checkpoint was trained with other labels than this run's data");
     run.state.labels = dataset.labels.labels();
-    truncate_metrics(run.metrics_file, run.state.global_step);
+    truncate_metrics_after(run.metrics_file, run.state.global_step);
     outcome.resumed = true;
     std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed
               << " (step " << run.state.global_step << ")\n";

@@ -308,7 +308,7 @@ TEST(Config, CheckInputFilesNamesTheKey) {
 TEST(Config, EveryShippedConfigValidates) {
   const fs::path dir = attune::testing::source_dir() / "configs";
   std::size_t count = 0;
-  for (const auto& entry : fs::directory_iterator(dir)) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
     if (entry.path().extension() != ".yaml") continue;
     SCOPED_TRACE(entry.path().string());
     ++count;
