@@ -7,6 +7,15 @@ namespace attune::models {
 
 // While alive, CPU ops on the autocast list (linear, matmul, ...) run in bf16; the previous state is
 // restored (and the cast cache cleared) on exit. Parameters stay fp32.
+// x in CPU autocast's lower-precision dtype when autocast is on and x is fp32 (exactly the cast autocast
+// makes at the next linear/matmul), else x itself. Cast once where one tensor feeds several Linears (Q/K/V, a
+// base Linear and its LoRA input): autocast would cast it again for every consumer, forward and backward.
+inline at::Tensor autocast_input(const at::Tensor& x) {
+  if (at::autocast::is_cpu_enabled() && x.scalar_type() == at::kFloat && x.device().is_cpu())
+    return x.to(at::autocast::get_autocast_cpu_dtype());
+  return x;
+}
+
 class CpuAutocast {
  public:
   explicit CpuAutocast(bool enabled = true)

@@ -4,6 +4,7 @@
 
 #include "data/errors.h"
 #include "models/activations.h"
+#include "models/autocast.h"
 
 namespace attune::models {
 
@@ -62,7 +63,7 @@ BertEmbeddingsImpl::BertEmbeddingsImpl(const HFConfig& c) {
       register_module("token_type_embeddings",
                       torch::nn::Embedding(torch::nn::EmbeddingOptions(c.type_vocab_size, c.hidden_size)));
   LayerNorm = register_module("LayerNorm", make_layer_norm(c));
-  dropout = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
+  dropout = register_module("dropout", FastDropout(c.hidden_dropout_prob));
 }
 
 torch::Tensor BertEmbeddingsImpl::forward(const torch::Tensor& input_ids,
@@ -80,7 +81,7 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const HFConfig& c)
   query = register_module("query", Linear(c.hidden_size, c.hidden_size));
   key = register_module("key", Linear(c.hidden_size, c.hidden_size));
   value = register_module("value", Linear(c.hidden_size, c.hidden_size));
-  dropout = register_module("dropout", torch::nn::Dropout(c.attention_probs_dropout_prob));
+  dropout = register_module("dropout", FastDropout(c.attention_probs_dropout_prob));
 }
 
 std::pair<torch::Tensor, torch::Tensor> BertSelfAttentionImpl::forward(const torch::Tensor& hidden,
@@ -88,7 +89,8 @@ std::pair<torch::Tensor, torch::Tensor> BertSelfAttentionImpl::forward(const tor
   const int64_t B = hidden.size(0), T = hidden.size(1);
   // [B, T, H] -> [B, heads, T, d]
   auto heads = [&](const torch::Tensor& x) { return x.view({B, T, num_heads, head_size}).transpose(1, 2); };
-  auto q = heads(query(hidden)), k = heads(key(hidden)), v = heads(value(hidden));
+  const auto h = autocast_input(hidden);  // one bf16 cast for Q, K, V and their adapters
+  auto q = heads(query(h)), k = heads(key(h)), v = heads(value(h));
   auto scores =
       torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_size));  // [B, h, T, T]
   scores = scores + mask;
@@ -100,7 +102,7 @@ std::pair<torch::Tensor, torch::Tensor> BertSelfAttentionImpl::forward(const tor
 BertResidualOutputImpl::BertResidualOutputImpl(const HFConfig& c, int64_t in_features) {
   dense = register_module("dense", Linear(in_features, c.hidden_size));
   LayerNorm = register_module("LayerNorm", make_layer_norm(c));
-  dropout = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
+  dropout = register_module("dropout", FastDropout(c.hidden_dropout_prob));
 }
 
 torch::Tensor BertResidualOutputImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
@@ -123,7 +125,7 @@ BertIntermediateImpl::BertIntermediateImpl(const HFConfig& c) : act(c.hidden_act
 }
 
 torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& x) {
-  return activation(act, dense(x));
+  return activation(act, dense(autocast_input(x)));
 }
 
 BertLayerImpl::BertLayerImpl(const HFConfig& c) {
@@ -182,7 +184,7 @@ EncoderOutput BertModelImpl::forward(const torch::Tensor& input_ids, const torch
 
 BertForSequenceClassification::BertForSequenceClassification(const HFConfig& c) : SequenceClassifier(c) {
   bert = register_module("bert", BertModel(c));
-  dropout = register_module("dropout", torch::nn::Dropout(classifier_dropout(c)));
+  dropout = register_module("dropout", FastDropout(classifier_dropout(c)));
   classifier = register_module("classifier", Linear(c.hidden_size, c.num_labels()));
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/dropout.h"
 #include "models/encoder.h"
 #include "models/hf_config.h"
 #include "models/linear.h"
@@ -25,7 +26,7 @@ struct BertEmbeddingsImpl : torch::nn::Module {
   torch::nn::Embedding position_embeddings{nullptr};    // [P, H]
   torch::nn::Embedding token_type_embeddings{nullptr};  // [type_vocab, H]
   torch::nn::LayerNorm LayerNorm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  FastDropout dropout{nullptr};
 };
 TORCH_MODULE(BertEmbeddings);
 
@@ -37,7 +38,7 @@ struct BertSelfAttentionImpl : torch::nn::Module {
 
   int64_t num_heads, head_size;
   Linear query{nullptr}, key{nullptr}, value{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  FastDropout dropout{nullptr};
 };
 TORCH_MODULE(BertSelfAttention);
 
@@ -49,7 +50,7 @@ struct BertResidualOutputImpl : torch::nn::Module {
 
   Linear dense{nullptr};
   torch::nn::LayerNorm LayerNorm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  FastDropout dropout{nullptr};
 };
 TORCH_MODULE(BertResidualOutput);
 
@@ -132,7 +133,7 @@ struct BertForSequenceClassification : SequenceClassifier {
   std::vector<std::string> head_module_names() const override { return {"classifier"}; }
 
   BertModel bert{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  FastDropout dropout{nullptr};
   Linear classifier{nullptr};  // [num_labels, H]
 };
 

@@ -6,6 +6,8 @@
 
 #include "data/errors.h"
 #include "models/activations.h"
+#include "models/autocast.h"
+#include "models/dropout.h"
 
 namespace attune::models {
 namespace {
@@ -72,7 +74,7 @@ torch::Tensor DebertaV2EmbeddingsImpl::forward(const torch::Tensor& input_ids,
   if (embed_proj) x = embed_proj(x);
   x = LayerNorm(x);                         // [B, T, H]
   x = x * mask.unsqueeze(2).to(x.dtype());  // padded positions are exactly 0
-  return torch::dropout(x, dropout, is_training());
+  return fast_dropout(x, dropout, is_training());
 }
 
 DebertaV2DenseNormImpl::DebertaV2DenseNormImpl(int64_t in_features, const HFConfig& config)
@@ -82,7 +84,7 @@ DebertaV2DenseNormImpl::DebertaV2DenseNormImpl(int64_t in_features, const HFConf
 }
 
 torch::Tensor DebertaV2DenseNormImpl::forward(const torch::Tensor& x, const torch::Tensor& residual) {
-  return LayerNorm(torch::dropout(dense(x), dropout, is_training()) + residual);
+  return LayerNorm(fast_dropout(dense(x), dropout, is_training()) + residual);
 }
 
 DebertaV2AttentionImpl::DebertaV2AttentionImpl(const HFConfig& config) {
@@ -96,7 +98,7 @@ DebertaV2IntermediateImpl::DebertaV2IntermediateImpl(const HFConfig& config)
 }
 
 torch::Tensor DebertaV2IntermediateImpl::forward(const torch::Tensor& x) {
-  return activation(act, dense(x));
+  return activation(act, dense(autocast_input(x)));  // one bf16 cast for the Linear and its adapter
 }
 
 DebertaV2LayerImpl::DebertaV2LayerImpl(const HFConfig& config) {
@@ -134,7 +136,7 @@ torch::Tensor DebertaV2ConvLayerImpl::forward(const torch::Tensor& embeddings, c
   auto out = conv(embeddings.permute({0, 2, 1}).contiguous()).permute({0, 2, 1});  // [B, T, H]
   const auto keep = mask.unsqueeze(2) != 0;                                        // [B, T, 1]
   out = out.masked_fill(keep.logical_not(), 0);
-  out = activation(act, torch::dropout(out, dropout, is_training()));
+  out = activation(act, fast_dropout(out, dropout, is_training()));
   const auto normed = LayerNorm(layer0 + out);
   return normed * keep.to(normed.dtype());
 }
@@ -204,7 +206,7 @@ ContextPoolerImpl::ContextPoolerImpl(const HFConfig& config)
 
 torch::Tensor ContextPoolerImpl::forward(const torch::Tensor& hidden) {
   const auto first = hidden.select(/*dim=*/1, /*index=*/0);  // [B, H]
-  return activation(act, dense(torch::dropout(first, dropout, is_training())));
+  return activation(act, dense(fast_dropout(first, dropout, is_training())));
 }
 
 DebertaV2ForSequenceClassification::DebertaV2ForSequenceClassification(const HFConfig& cfg)
@@ -253,9 +255,8 @@ EncoderOutput DebertaV2ForSequenceClassification::forward(const torch::Tensor& i
   EncoderOutput out;
   const auto embedded = deberta->embeddings(input_ids, types, mask);  // [B, T, H]
   deberta->encoder(embedded, mask, options, out);
-  out.pooled_output = pooler(out.last_hidden_state);  // [B, H]
-  out.logits =
-      classifier(torch::dropout(out.pooled_output, classifier_dropout, is_training()));  // [B, labels]
+  out.pooled_output = pooler(out.last_hidden_state);                                            // [B, H]
+  out.logits = classifier(fast_dropout(out.pooled_output, classifier_dropout, is_training()));  // [B, labels]
   return out;
 }
 

@@ -7,6 +7,8 @@
 #include <limits>
 
 #include "data/errors.h"
+#include "models/autocast.h"
+#include "models/dropout.h"
 
 namespace attune::models {
 namespace {
@@ -128,20 +130,21 @@ torch::Tensor DisentangledSelfAttentionImpl::split_heads(const torch::Tensor& x)
 std::pair<torch::Tensor, torch::Tensor> DisentangledSelfAttentionImpl::forward(
     const torch::Tensor& hidden, const torch::Tensor& mask, const RelativePositions& rel,
     const torch::Tensor& rel_embeddings, bool output_attentions) {
-  const auto q = split_heads(query_proj(hidden));  // [B, heads, T, d]
-  const auto k = split_heads(key_proj(hidden));    // [B, heads, T, d]
-  const auto v = split_heads(value_proj(hidden));  // [B, heads, T, d]
+  const auto h = autocast_input(hidden);      // one bf16 cast for Q, K, V and their adapters
+  const auto q = split_heads(query_proj(h));  // [B, heads, T, d]
+  const auto k = split_heads(key_proj(h));    // [B, heads, T, d]
+  const auto v = split_heads(value_proj(h));  // [B, heads, T, d]
 
   const auto scale = scaled_size_sqrt(head_dim, scale_factor, q);
   auto scores = torch::matmul(q, k.transpose(-1, -2) / scale);  // [B, heads, T, T]
   if (settings.relative_attention) {
-    const auto pos = torch::dropout(rel_embeddings, hidden_dropout, is_training());
+    const auto pos = fast_dropout(rel_embeddings, hidden_dropout, is_training());
     const auto bias = disentangled_bias(q, k, rel, pos);  // [B, heads, T, T]
     if (bias.defined()) scores = scores + bias;
   }
   scores = scores.masked_fill(mask.logical_not(), lowest_value(q.scalar_type()));
   auto probs = torch::softmax(scores, /*dim=*/-1);  // [B, heads, T, T]
-  const auto dropped = torch::dropout(probs, attention_dropout, is_training());
+  const auto dropped = fast_dropout(probs, attention_dropout, is_training());
   auto context = torch::matmul(dropped, v);  // [B, heads, T, d]
   context = context.permute({0, 2, 1, 3}).reshape({hidden.size(0), hidden.size(1), num_heads * head_dim});
   return {context, output_attentions ? probs : torch::Tensor()};

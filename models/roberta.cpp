@@ -31,7 +31,7 @@ RobertaEmbeddingsImpl::RobertaEmbeddingsImpl(const HFConfig& c) : padding_idx(c.
       register_module("token_type_embeddings",
                       torch::nn::Embedding(torch::nn::EmbeddingOptions(c.type_vocab_size, c.hidden_size)));
   LayerNorm = register_module("LayerNorm", make_layer_norm(c));
-  dropout = register_module("dropout", torch::nn::Dropout(c.hidden_dropout_prob));
+  dropout = register_module("dropout", FastDropout(c.hidden_dropout_prob));
 }
 
 torch::Tensor RobertaEmbeddingsImpl::forward(const torch::Tensor& input_ids,
@@ -61,7 +61,7 @@ EncoderOutput RobertaModelImpl::forward(const torch::Tensor& input_ids, const to
 RobertaClassificationHeadImpl::RobertaClassificationHeadImpl(const HFConfig& c) {
   dense = register_module("dense", Linear(c.hidden_size, c.hidden_size));
   const double p = c.classifier_dropout >= 0 ? c.classifier_dropout : c.hidden_dropout_prob;
-  dropout = register_module("dropout", torch::nn::Dropout(p));
+  dropout = register_module("dropout", FastDropout(p));
   out_proj = register_module("out_proj", Linear(c.hidden_size, c.num_labels()));
 }
 

@@ -22,7 +22,7 @@ struct RobertaEmbeddingsImpl : torch::nn::Module {
   torch::nn::Embedding position_embeddings{nullptr};    // [P, H]
   torch::nn::Embedding token_type_embeddings{nullptr};  // [type_vocab, H]
   torch::nn::LayerNorm LayerNorm{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  FastDropout dropout{nullptr};
 };
 TORCH_MODULE(RobertaEmbeddings);
 
@@ -50,7 +50,7 @@ struct RobertaClassificationHeadImpl : torch::nn::Module {
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& features);
 
   Linear dense{nullptr};  // [H, H]
-  torch::nn::Dropout dropout{nullptr};
+  FastDropout dropout{nullptr};
   Linear out_proj{nullptr};  // [num_labels, H]
 };
 TORCH_MODULE(RobertaClassificationHead);

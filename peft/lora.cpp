@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "data/errors.h"
+#include "models/autocast.h"
 #include "peft/trainable.h"
 
 namespace attune::peft {
@@ -64,16 +65,22 @@ LoraAdapter::LoraAdapter(models::LinearImpl& base, int64_t r, double scaling_, d
   lora_B->to(device);
   base.register_module("lora_A", lora_A);
   base.register_module("lora_B", lora_B);
-  if (dropout > 0) lora_dropout = base.register_module("lora_dropout", torch::nn::Dropout(dropout));
+  if (dropout > 0) lora_dropout = base.register_module("lora_dropout", models::FastDropout(dropout));
 }
 
 torch::Tensor LoraAdapter::delta(const torch::Tensor& x) {
   if (merged || !enabled) return torch::zeros({}, x.options());
-  auto h = x.scalar_type() == lora_A->weight.scalar_type() ? x : x.to(lora_A->weight.scalar_type());
+  // Under CPU autocast lora_A casts its input to bf16 anyway: cast first (once), so the dropout mask is bf16
+  // too, and keep the bf16 result, as PEFT's result.to(torch_result_dtype) does (the base output is bf16).
+  const bool autocast =
+      at::autocast::is_cpu_enabled() && x.device().is_cpu() && lora_A->weight.scalar_type() == torch::kFloat;
+  auto h = autocast                                          ? models::autocast_input(x)
+           : x.scalar_type() == lora_A->weight.scalar_type() ? x
+                                                             : x.to(lora_A->weight.scalar_type());
   if (lora_dropout) h = lora_dropout(h);
   // h: [..., in] -> A: [..., r] -> B: [..., out]
   auto out = lora_B->forward(lora_A->forward(h)) * scaling;
-  return out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
+  return autocast || out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
 }
 
 torch::Tensor LoraAdapter::delta_weight() const {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/dropout.h"
 #include "models/encoder.h"
 #include "models/linear.h"
 #include "peft/lora_config.h"
@@ -30,9 +31,9 @@ struct LoraAdapter : models::LinearAdapter {
   // s · B · A in fp32: [out, in].
   torch::Tensor delta_weight() const;
 
-  models::Linear lora_A;                     // weight [r, in]
-  models::Linear lora_B;                     // weight [out, r]
-  torch::nn::Dropout lora_dropout{nullptr};  // null when lora_dropout == 0 (PEFT's Identity)
+  models::Linear lora_A;                      // weight [r, in]
+  models::Linear lora_B;                      // weight [out, r]
+  models::FastDropout lora_dropout{nullptr};  // null when lora_dropout == 0 (PEFT's Identity)
   double scaling;
   bool merged = false;  // W already holds W + s·B·A
   bool enabled = true;  // false: the Linear computes W x + b alone (PEFT's disable_adapter)

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "data/errors.h"
+#include "models/dropout.h"
 #include "models/linear.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
@@ -41,7 +42,7 @@ int run(int argc, char** argv) {
       "in ../shared/reference/ (batch 32 training, 64 inference); `bench --list` names them.",
       "bench"};
   std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "passive";
-  bool list = false, json = false, no_weight_cache = false;
+  bool list = false, json = false, no_weight_cache = false, torch_dropout = false;
   int threads = 0;
   trainer::BenchSettings s;
   app.add_option("workload", workload_name, "workload name (see --list)")->capture_default_str();
@@ -60,6 +61,8 @@ int run(int argc, char** argv) {
       "also profile one training step (torch's autograd profiler) into this chrome://tracing JSON file");
   app.add_flag("--no-weight-cache", no_weight_cache,
                "let autocast re-cast frozen weights on every forward (the old path, for comparison)");
+  app.add_flag("--torch-dropout", torch_dropout,
+               "draw dropout masks with torch's serial bernoulli_ (the old path, for comparison)");
   app.add_option("--phases", phases, "comma-separated: gemm, train, infer, latency")->capture_default_str();
   app.add_option("--warmup", s.warmup_steps, "training steps before timing")
       ->capture_default_str()
@@ -104,6 +107,7 @@ int run(int argc, char** argv) {
     models::ensure_omp_wait_policy(argc, argv, omp_wait == "passive" ? "PASSIVE" : "ACTIVE");
   const auto thread_settings = models::apply_thread_policy(threads);
   models::set_bf16_weight_cache(!no_weight_cache);
+  models::set_fast_dropout(!torch_dropout);
   const auto load = load_average();
 
   if (!json) {
