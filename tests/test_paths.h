@@ -18,9 +18,9 @@ std::filesystem::path temp_dir(const std::string& tag);
 }  // namespace attune::testing
 
 // Skips the current test with a clear message when ../shared/<sub> is absent.
-#define ATTUNE_REQUIRE_SHARED(sub)                                                                      \
-  do {                                                                                                \
-    if (!std::filesystem::exists(::attune::testing::shared_dir() / (sub)))                            \
-      GTEST_SKIP() << "skipped: " << (::attune::testing::shared_dir() / (sub)).string()               \
+#define ATTUNE_REQUIRE_SHARED(sub)                                                                        \
+  do {                                                                                                    \
+    if (!std::filesystem::exists(::attune::testing::shared_dir() / (sub)))                                \
+      GTEST_SKIP() << "skipped: " << (::attune::testing::shared_dir() / (sub)).string()                   \
                    << " is absent (the shared reference material sits beside the checkout as ../shared)"; \
   } while (0)

@@ -27,6 +27,7 @@
 #include "peft/lora.h"
 #include "trainer/evaluation.h"
 #include "trainer/optimizer.h"
+#include "trainer/progress.h"
 
 namespace attune::trainer {
 
@@ -45,16 +46,6 @@ constexpr const char* kDefault4classCsv = "data/generated/4class/train.csv";
 // Random token ids are drawn from [kFirstPlainId, min(vocab, kRandomIdCeiling)).
 constexpr int64_t kFirstPlainId = 5;
 constexpr int64_t kRandomIdCeiling = 30000;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-std::string num(double v, int precision = 4) {
-  std::ostringstream s;
-  s << std::setprecision(precision) << v;
-  return s.str();
-}
 
 // The reference's architectures (its "configs"), with 4 labels.
 models::HFConfig reference_config(const std::string& model_type, int64_t num_labels) {
@@ -408,8 +399,8 @@ std::vector<Figure> run_benchmark(const Workload& w, const BenchSettings& s,
     const double total = std::accumulate(t.seconds.begin(), t.seconds.end(), 0.0);
     const double gflops = flops_factor * t.flops / total / 1e9;
     std::string note = "reference FLOP model, " + std::string(flops_factor > 1 ? "3 x forward" : "forward");
-    if (peak.bf16 > 0) note += "; " + num(100 * gflops / peak.bf16, 3) + "% of bf16 peak";
-    if (peak.fp32 > 0) note += ", " + num(100 * gflops / peak.fp32, 3) + "% of fp32 peak";
+    if (peak.bf16 > 0) note += "; " + format_significant(100 * gflops / peak.bf16, 3) + "% of bf16 peak";
+    if (peak.fp32 > 0) note += ", " + format_significant(100 * gflops / peak.fp32, 3) + "% of fp32 peak";
     emit({phase + "_gflops", gflops, "GFLOP/s", note});
     if (peak.bf16 > 0) emit({phase + "_bf16_peak_fraction", gflops / peak.bf16, "", ""});
     if (peak.fp32 > 0) emit({phase + "_fp32_peak_fraction", gflops / peak.fp32, "", ""});
@@ -419,8 +410,8 @@ std::vector<Figure> run_benchmark(const Workload& w, const BenchSettings& s,
     std::string note =
         compare_note(t.samples / std::accumulate(t.seconds.begin(), t.seconds.end(), 0.0), ref, target);
     return note + (note.empty() ? "" : "; ") + std::to_string(sum.n) + " batches, median " +
-           num(sum.median, 3) + " s, fastest " + num(sum.min, 3) + " s, mean padded T " +
-           num(t.tokens / t.samples, 3);
+           format_significant(sum.median, 3) + " s, fastest " + format_significant(sum.min, 3) +
+           " s, mean padded T " + format_significant(t.tokens / t.samples, 3);
   };
 
   if (has("train")) {
@@ -431,7 +422,8 @@ std::vector<Figure> run_benchmark(const Workload& w, const BenchSettings& s,
     gflops_figures("train", t, 3.0);
     emit({"train_peak_rss_mib", peak_rss_mib(), "MiB",
           compare_note(peak_rss_mib(), w.ref_train_rss_mib, 0) +
-              (w.target_train_rss_mib > 0 ? ", target <= " + num(w.target_train_rss_mib, 4) : "")});
+              (w.target_train_rss_mib > 0 ? ", target <= " + format_significant(w.target_train_rss_mib, 4)
+                                          : "")});
   }
   if (has("infer")) {
     reset_peak_rss();
@@ -447,7 +439,7 @@ std::vector<Figure> run_benchmark(const Workload& w, const BenchSettings& s,
     emit({"latency_p50_ms", sum.median, "ms",
           compare_note(sum.median, w.ref_latency_ms, 0) +
               (w.target_latency_ms > 0 ? std::string(w.ref_latency_ms > 0 ? ", " : "") +
-                                             "target <= " + num(w.target_latency_ms, 3)
+                                             "target <= " + format_significant(w.target_latency_ms, 3)
                                        : "") +
               "; batch 1, " + std::to_string(s.latency_tokens) + " tokens, " + std::to_string(sum.n) +
               " runs"});

@@ -39,16 +39,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-std::string fmt(double v, int precision = 4) {
-  std::ostringstream s;
-  s << std::setprecision(precision) << v;
-  return s.str();
-}
-
 // The corpus: the generated pool plus the text files, shuffled by the run's seed, split into training
 // and held-out lines.
 struct Corpus {
@@ -212,7 +202,8 @@ PretrainOutcome run_pretraining(const Config& config) {
     tokenizer_record["seconds"] = seconds_since(t0);
     tokenizer_dir = staging;
     std::cout << "tokenizer: trained " << tokenizer_record["type"].get<std::string>() << ", "
-              << tokenizer_record["vocab_size"] << " ids, in " << fmt(seconds_since(t0), 3) << " s\n";
+              << tokenizer_record["vocab_size"] << " ids, in " << format_significant(seconds_since(t0), 3)
+              << " s\n";
   } else {
     tokenizer_dir = config.model.tokenizer.empty() ? model_dir : fs::path(config.model.tokenizer);
     copy_tokenizer_files(tokenizer_dir, staging);
@@ -252,7 +243,7 @@ PretrainOutcome run_pretraining(const Config& config) {
   corpus_record["train_tokens"] = count_tokens(train_rows);
   corpus_record["heldout_tokens"] = count_tokens(heldout_rows);
   std::cout << "tokenized " << corpus_record["train_tokens"] << " training tokens in "
-            << fmt(seconds_since(t_tok), 3) << " s\n";
+            << format_significant(seconds_since(t_tok), 3) << " s\n";
   MaskingSpec spec;
   spec.probability = pre.mlm_probability;
   spec.mask_id = tokenizer->mask_id();
@@ -317,9 +308,10 @@ PretrainOutcome run_pretraining(const Config& config) {
       const auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), m.targets);
       const double loss_value = loss.item<double>();
       if (!std::isfinite(loss_value))
-        throw std::runtime_error("pretraining diverged: the loss is " + fmt(loss_value) + " at step " +
-                                 std::to_string(state.global_step) + "; the last good checkpoint is in " +
-                                 (out / "checkpoint").string() + "; try a lower training.learning_rate");
+        throw std::runtime_error("pretraining diverged: the loss is " + format_significant(loss_value) +
+                                 " at step " + std::to_string(state.global_step) +
+                                 "; the last good checkpoint is in " + (out / "checkpoint").string() +
+                                 "; try a lower training.learning_rate");
       set_learning_rate(*optimizer, cfg.learning_rate, schedule.multiplier(state.global_step));
       loss.backward();
       const double grad_norm = clip_gradients(params, cfg.max_grad_norm);
@@ -336,10 +328,11 @@ PretrainOutcome run_pretraining(const Config& config) {
       bar.update(
           state.global_step,
           {{"epoch", std::to_string(epoch)},
-           {"loss", fmt(window_loss / window_steps)},
-           {"masked_acc", fmt(static_cast<double>(window_correct) / std::max<int64_t>(1, window_masked), 3)},
-           {"lr", fmt(learning_rate(*optimizer), 3)},
-           {"samples/s", fmt(rate, 3)}});
+           {"loss", format_significant(window_loss / window_steps)},
+           {"masked_acc",
+            format_significant(static_cast<double>(window_correct) / std::max<int64_t>(1, window_masked), 3)},
+           {"lr", format_significant(learning_rate(*optimizer), 3)},
+           {"samples/s", format_significant(rate, 3)}});
       if (state.global_step % cfg.logging_steps == 0 || state.global_step == total_steps) {
         const double mean = window_loss / window_steps;
         append_metrics_line(metrics_file, {{"step", state.global_step},
@@ -363,8 +356,8 @@ PretrainOutcome run_pretraining(const Config& config) {
                                        {"eval_masked_accuracy", last_eval.accuracy},
                                        {"eval_masked_tokens", last_eval.masked}});
     std::cerr << "held-out epoch " << epoch << " step " << state.global_step << ": masked-token loss "
-              << fmt(last_eval.loss) << ", accuracy " << fmt(last_eval.accuracy) << " (" << last_eval.masked
-              << " masked tokens)\n";
+              << format_significant(last_eval.loss) << ", accuracy " << format_significant(last_eval.accuracy)
+              << " (" << last_eval.masked << " masked tokens)\n";
     state.epochs_completed = epoch;
     if (cfg.save_strategy == "epoch") save_checkpoint(out, *model, *optimizer, state, {});
   }
@@ -418,10 +411,10 @@ PretrainOutcome run_pretraining(const Config& config) {
   fs::remove_all(save_dir);
   if (!save_dir.parent_path().empty()) fs::create_directories(save_dir.parent_path());
   fs::rename(staging, save_dir);
-  std::cout << "pretrained " << state.global_step << " steps in " << fmt(train_seconds, 4)
-            << " s; held-out masked-token accuracy " << fmt(last_eval.accuracy) << " (loss "
-            << fmt(last_eval.loss) << ")\nwrote " << save_dir.string() << " (" << model->architecture()
-            << ", sha256 " << record["weights_sha256"].get<std::string>() << ")\n";
+  std::cout << "pretrained " << state.global_step << " steps in " << format_significant(train_seconds, 4)
+            << " s; held-out masked-token accuracy " << format_significant(last_eval.accuracy) << " (loss "
+            << format_significant(last_eval.loss) << ")\nwrote " << save_dir.string() << " ("
+            << model->architecture() << ", sha256 " << record["weights_sha256"].get<std::string>() << ")\n";
 
   PretrainOutcome outcome;
   outcome.save_dir = save_dir;

@@ -24,6 +24,22 @@ json added_token(const std::string& content, bool lstrip = false) {
           {"rstrip", false},    {"single_word", false}, {"special", true}};
 }
 
+// The special-token roles of tokenizer_config.json and special_tokens_map.json: BOS is the CLS token and
+// EOS the SEP token in both RoBERTa's and DeBERTa-v3's tokenizers.
+json special_token_roles(const std::string& cls, const std::string& sep, const std::string& unk,
+                         const std::string& pad, const std::string& mask) {
+  return {{"bos_token", cls}, {"cls_token", cls}, {"eos_token", sep},  {"sep_token", sep},
+          {"unk_token", unk}, {"pad_token", pad}, {"mask_token", mask}};
+}
+
+// Writes tokenizer_config.json (the roles plus `settings`) and special_tokens_map.json (the roles).
+void write_tokenizer_files(const fs::path& dir, const json& roles, const json& settings) {
+  json config = roles;
+  config.update(settings);
+  write_json(dir / "tokenizer_config.json", config);
+  write_json(dir / "special_tokens_map.json", roles);
+}
+
 json train_bpe(const PretrainTokenizerConfig& c, const std::vector<std::string>& lines, const fs::path& dir,
                int64_t model_max_length) {
   data::BpeTrainerOptions options;
@@ -35,26 +51,13 @@ json train_bpe(const PretrainTokenizerConfig& c, const std::vector<std::string>&
   for (size_t i = 0; i < options.special_tokens.size(); ++i)
     decoder[std::to_string(i)] =
         added_token(options.special_tokens[i], options.special_tokens[i] == "<mask>");
-  write_json(dir / "tokenizer_config.json", {{"tokenizer_class", "RobertaTokenizer"},
-                                             {"added_tokens_decoder", decoder},
-                                             {"bos_token", "<s>"},
-                                             {"cls_token", "<s>"},
-                                             {"eos_token", "</s>"},
-                                             {"sep_token", "</s>"},
-                                             {"unk_token", "<unk>"},
-                                             {"pad_token", "<pad>"},
-                                             {"mask_token", "<mask>"},
-                                             {"add_prefix_space", false},
-                                             {"errors", "replace"},
-                                             {"trim_offsets", true},
-                                             {"model_max_length", model_max_length}});
-  write_json(dir / "special_tokens_map.json", {{"bos_token", "<s>"},
-                                               {"cls_token", "<s>"},
-                                               {"eos_token", "</s>"},
-                                               {"sep_token", "</s>"},
-                                               {"unk_token", "<unk>"},
-                                               {"pad_token", "<pad>"},
-                                               {"mask_token", "<mask>"}});
+  write_tokenizer_files(dir, special_token_roles("<s>", "</s>", "<unk>", "<pad>", "<mask>"),
+                        {{"tokenizer_class", "RobertaTokenizer"},
+                         {"added_tokens_decoder", decoder},
+                         {"add_prefix_space", false},
+                         {"errors", "replace"},
+                         {"trim_offsets", true},
+                         {"model_max_length", model_max_length}});
   return {{"type", "byte-level BPE (RoBERTa)"},
           {"vocab_size", result.vocab_size},
           {"merges", result.merges},
@@ -92,27 +95,14 @@ json train_unigram(const PretrainTokenizerConfig& c, const std::vector<std::stri
                   {"2", added_token("[SEP]")},
                   {"3", added_token("[UNK]")},
                   {std::to_string(pieces), added_token("[MASK]")}};
-  write_json(dir / "tokenizer_config.json", {{"tokenizer_class", "DebertaV2Tokenizer"},
-                                             {"added_tokens_decoder", decoder},
-                                             {"bos_token", "[CLS]"},
-                                             {"cls_token", "[CLS]"},
-                                             {"eos_token", "[SEP]"},
-                                             {"sep_token", "[SEP]"},
-                                             {"unk_token", "[UNK]"},
-                                             {"pad_token", "[PAD]"},
-                                             {"mask_token", "[MASK]"},
-                                             {"do_lower_case", false},
-                                             {"split_by_punct", false},
-                                             {"vocab_type", "spm"},
-                                             {"model_max_length", model_max_length}});
+  write_tokenizer_files(dir, special_token_roles("[CLS]", "[SEP]", "[UNK]", "[PAD]", "[MASK]"),
+                        {{"tokenizer_class", "DebertaV2Tokenizer"},
+                         {"added_tokens_decoder", decoder},
+                         {"do_lower_case", false},
+                         {"split_by_punct", false},
+                         {"vocab_type", "spm"},
+                         {"model_max_length", model_max_length}});
   write_json(dir / "added_tokens.json", {{"[MASK]", pieces}});
-  write_json(dir / "special_tokens_map.json", {{"bos_token", "[CLS]"},
-                                               {"cls_token", "[CLS]"},
-                                               {"eos_token", "[SEP]"},
-                                               {"sep_token", "[SEP]"},
-                                               {"unk_token", "[UNK]"},
-                                               {"pad_token", "[PAD]"},
-                                               {"mask_token", "[MASK]"}});
   return {{"type", "SentencePiece unigram (DeBERTa-v3)"},
           {"vocab_size", c.vocab_size},
           {"files", {"spm.model", "tokenizer_config.json", "added_tokens.json", "special_tokens_map.json"}}};

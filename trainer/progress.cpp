@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace attune::trainer {
 namespace {
@@ -46,6 +48,16 @@ std::string format_duration(double seconds) {
                   static_cast<long long>(s));
   }
   return buffer;
+}
+
+std::string format_significant(double v, int digits) {
+  std::ostringstream s;
+  s << std::setprecision(digits) << v;
+  return s.str();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::string format_rate(double per_second, const std::string& unit) {

@@ -3,6 +3,7 @@
 //   train  37% |███████▍            | 370/1000 [01:02<01:45, 5.93 it/s] loss=0.4123 lr=1.9e-05
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -19,6 +20,11 @@ std::string format_duration(double seconds);
 // Iterations per second as "5.93 it/s", or "2.50 s/it" when slower than one per second; "? it/s" when
 // unknown. `unit` replaces "it".
 std::string format_rate(double per_second, const std::string& unit = "it");
+// `v` with `digits` significant digits, as an ostream prints it ("0.4123", "1.9e-05") — losses, rates and
+// learning rates in progress fields and log lines.
+std::string format_significant(double v, int digits = 4);
+// Seconds elapsed since `start` on the steady clock.
+double seconds_since(std::chrono::steady_clock::time_point start);
 // A bar of `width` cells for fraction in [0, 1], with eighth-cell precision.
 std::string format_bar(double fraction, int width);
 

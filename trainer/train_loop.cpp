@@ -26,16 +26,6 @@ namespace {
 using Snapshot = std::vector<std::pair<std::string, torch::Tensor>>;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-std::string fmt(double v, int precision = 4) {
-  std::ostringstream s;
-  s << std::setprecision(precision) << v;
-  return s.str();
-}
-
 // Per-row weight of the loss: the row's sample weight (count column) times its class weight.
 torch::Tensor loss_weights(const data::Batch& batch, const std::vector<double>& class_w,
                            bool use_sample_weights) {
@@ -101,9 +91,10 @@ void evaluate_phase(Run& run, int64_t epoch) {
                                          {"eval_f1_weighted", m.weighted_avg.f1},
                                          {"eval_samples_per_second", result.samples_per_second},
                                          {"best", improved}});
-  std::cerr << "eval epoch " << epoch << " step " << run.state.global_step << ": loss " << fmt(result.loss)
-            << ", accuracy " << fmt(m.accuracy) << ", f1_macro " << fmt(m.macro_avg.f1) << " ("
-            << run.cfg.metric_for_best_model << (improved ? ", new best)" : ", no improvement)") << "\n";
+  std::cerr << "eval epoch " << epoch << " step " << run.state.global_step << ": loss "
+            << format_significant(result.loss) << ", accuracy " << format_significant(m.accuracy)
+            << ", f1_macro " << format_significant(m.macro_avg.f1) << " (" << run.cfg.metric_for_best_model
+            << (improved ? ", new best)" : ", no improvement)") << "\n";
   if (run.state.early_stopping.should_stop()) {
     std::cerr << "early stopping: " << run.cfg.metric_for_best_model << " did not improve by more than "
               << run.cfg.early_stopping_threshold << " for " << run.cfg.early_stopping_patience
@@ -141,9 +132,9 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
         weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor());
     const double loss_value = loss.item<double>();
     if (!std::isfinite(loss_value)) {
-      throw std::runtime_error("training diverged: the loss is " + fmt(loss_value) + " at step " +
-                               std::to_string(run.state.global_step) + " (epoch " + std::to_string(epoch) +
-                               "); the last good checkpoint is in " +
+      throw std::runtime_error("training diverged: the loss is " + format_significant(loss_value) +
+                               " at step " + std::to_string(run.state.global_step) + " (epoch " +
+                               std::to_string(epoch) + "); the last good checkpoint is in " +
                                (run.output_dir / "checkpoint").string() +
                                "; try a lower training.learning_rate");
     }
@@ -164,9 +155,9 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
 
     const double rate = window_rows / std::max(1e-9, seconds_since(window_start));
     bar.update(run.state.global_step, {{"epoch", std::to_string(epoch)},
-                                       {"loss", fmt(window_loss / window_batches)},
-                                       {"lr", fmt(lr, 3)},
-                                       {"samples/s", fmt(rate, 3)}});
+                                       {"loss", format_significant(window_loss / window_batches)},
+                                       {"lr", format_significant(lr, 3)},
+                                       {"samples/s", format_significant(rate, 3)}});
     if (run.state.global_step % run.cfg.logging_steps == 0) {
       append_metrics_line(run.metrics_file,
                           {{"step", run.state.global_step},
@@ -253,7 +244,8 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
   } else if (cfg.load_best_model_at_end) {
     restore_snapshot(model, run.best, "best weights");
     std::cerr << "restored the best weights (epoch " << run.state.early_stopping.best_epoch << ", "
-              << cfg.metric_for_best_model << " " << fmt(*run.state.early_stopping.best_metric) << ")\n";
+              << cfg.metric_for_best_model << " " << format_significant(*run.state.early_stopping.best_metric)
+              << ")\n";
   }
   outcome.epochs_completed = run.state.epochs_completed;
   outcome.global_step = run.state.global_step;

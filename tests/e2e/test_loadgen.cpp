@@ -11,12 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/tokenizers/tokenizer.h"
 #include "e2e/e2e_util.h"
-#include "models/hf_config.h"
-#include "models/model_factory.h"
+#include "e2e/tiny_classifier.h"
 #include "test_paths.h"
-#include "trainer/export.h"
 
 namespace {
 
@@ -25,31 +22,10 @@ using attune::testing::quote;
 using attune::testing::slurp;
 using nlohmann::json;
 
-// A tiny random-init classifier dir (2 layers, hidden 32) with the roberta-base tokenizer.
+// The tiny classifier, built once per test binary.
 fs::path tiny_model_dir() {
-  static const fs::path dir = [] {
-    const fs::path tokenizer_dir = attune::testing::shared_dir() / "tokenizers/roberta-base";
-    auto config = attune::models::default_hf_config("roberta");
-    config.vocab_size = attune::data::load_tokenizer(tokenizer_dir)->vocab_size();
-    config.hidden_size = 32;
-    config.num_hidden_layers = 2;
-    config.num_attention_heads = 4;
-    config.intermediate_size = 37;
-    config.max_position_embeddings = 66;
-    config.type_vocab_size = 1;
-    config.pad_token_id = 1;
-    config.layer_norm_eps = 1e-5;
-    const std::vector<std::string> labels = {"Benign", "T1003.002"};
-    attune::models::set_labels(config, labels);
-    const fs::path out = attune::testing::temp_dir("loadgen") / "model";
-    attune::models::save_model(*attune::models::create_model(config, /*seed=*/3), out);
-    attune::trainer::copy_tokenizer_files(tokenizer_dir, out);
-    attune::trainer::Preprocessing pre;
-    pre.max_length = 64;
-    pre.labels = labels;
-    attune::trainer::write_preprocessing(out, pre);
-    return out;
-  }();
+  static const fs::path dir = attune::testing::write_tiny_classifier(
+      "loadgen", /*seed=*/3, /*initializer_range=*/0.02, /*lowercase=*/false);
   return dir;
 }
 

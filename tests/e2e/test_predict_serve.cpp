@@ -22,12 +22,9 @@
 #include <nlohmann/json.hpp>
 
 #include "data/csv.h"
-#include "data/tokenizers/tokenizer.h"
 #include "e2e/e2e_util.h"
-#include "models/hf_config.h"
-#include "models/model_factory.h"
+#include "e2e/tiny_classifier.h"
 #include "test_paths.h"
-#include "trainer/export.h"
 
 namespace {
 
@@ -38,7 +35,7 @@ using attune::testing::write;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const std::vector<std::string> kLabels = {"Benign", "T1003.002"};
+const std::vector<std::string>& kLabels = attune::testing::tiny_classifier_labels();
 
 struct Result {
   int code = -1;
@@ -48,34 +45,10 @@ struct Result {
 
 // The tiny model dir, built once per test binary: random init, no training, lowercase + max_length 64.
 const fs::path& model_dir() {
-  static const fs::path dir = [] {
-    const fs::path tokenizer_dir = attune::testing::shared_dir() / "tokenizers/roberta-base";
-    const auto tokenizer = attune::data::load_tokenizer(tokenizer_dir);
-    auto config = attune::models::default_hf_config("roberta");
-    config.vocab_size = tokenizer->vocab_size();
-    config.hidden_size = 32;
-    config.num_hidden_layers = 2;
-    config.num_attention_heads = 4;
-    config.intermediate_size = 37;
-    config.max_position_embeddings = 66;
-    config.type_vocab_size = 1;
-    config.pad_token_id = 1;
-    config.bos_token_id = 0;
-    config.eos_token_id = 2;
-    config.layer_norm_eps = 1e-5;
-    config.initializer_range = 0.5;  // large enough that the two classes get clearly different scores
-    attune::models::set_labels(config, kLabels);
-    const fs::path out = attune::testing::temp_dir("predict-serve") / "model";
-    auto model = attune::models::create_model(config, /*seed=*/11);
-    attune::models::save_model(*model, out);
-    attune::trainer::copy_tokenizer_files(tokenizer_dir, out);
-    attune::trainer::Preprocessing pre;
-    pre.lowercase = true;
-    pre.max_length = 64;
-    pre.labels = kLabels;
-    attune::trainer::write_preprocessing(out, pre);
-    return out;
-  }();
+  static const fs::path dir = attune::testing::write_tiny_classifier(
+      "predict-serve", /*seed=*/11,
+      /*initializer_range=*/0.5,  // large enough that the two classes get clearly different scores
+      /*lowercase=*/true);
   return dir;
 }
 

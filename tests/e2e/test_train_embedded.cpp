@@ -10,6 +10,7 @@
 
 #include "e2e/e2e_util.h"
 #include "test_paths.h"
+#include "tiny_pretrain_config.h"
 
 namespace {
 
@@ -24,15 +25,7 @@ class TrainEmbedded : public ::testing::Test {
   void SetUp() override {
     root_ = attune::testing::temp_dir("train-embedded");
     fs::create_directories(root_ / "configs");
-    write(
-        root_ / "configs" / "roberta-compact.yaml",
-        "model:\n"
-        "  random_init: {model_type: roberta, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: "
-        "2,\n"
-        "                intermediate_size: 64, max_position_embeddings: 66}\n"
-        "  max_length: 48\n  num_threads: 1\n"
-        "training: {seed: 1, max_steps: 4, per_device_train_batch_size: 8, bf16: false}\n"
-        "pretrain:\n  corpus: {generated_rows: 400, seed: 2}\n  tokenizer: {train: bpe, vocab_size: 350}\n");
+    write(root_ / "configs" / "roberta-compact.yaml", attune::testing::kTinyRobertaCompactYaml);
     write(root_ / "train.yaml",
           "model: {name_or_path: roberta-base, fallback: embedded, max_length: 48, num_threads: 1}\n"
           "data: {generate: {preset: binary, seed: 1, out_dir: " +

@@ -9,6 +9,7 @@
 
 #include "data/errors.h"
 #include "test_paths.h"
+#include "tiny_pretrain_config.h"
 #include "trainer/file_digest.h"
 #include "trainer/run.h"
 
@@ -24,15 +25,7 @@ class EmbeddedFixture : public ::testing::Test {
   void SetUp() override {
     root_ = attune::testing::temp_dir("embedded");
     fs::create_directories(root_ / "configs");
-    std::ofstream(root_ / "configs" / "roberta-compact.yaml")
-        << "model:\n"
-           "  random_init: {model_type: roberta, hidden_size: 32, num_hidden_layers: 1, num_attention_heads: "
-           "2,\n"
-           "                intermediate_size: 64, max_position_embeddings: 66}\n"
-           "  max_length: 48\n  num_threads: 1\n"
-           "training: {seed: 1, max_steps: 4, per_device_train_batch_size: 8, bf16: false}\n"
-           "pretrain:\n  corpus: {generated_rows: 400, seed: 2}\n  tokenizer: {train: bpe, vocab_size: "
-           "350}\n";
+    std::ofstream(root_ / "configs" / "roberta-compact.yaml") << attune::testing::kTinyRobertaCompactYaml;
     set("ATTUNE_MODELS_DIR", (root_ / "models").string());
     set("ATTUNE_EMBEDDED_CONFIGS", (root_ / "configs").string());
     set("HF_HUB_CACHE", (root_ / "hub").string());

@@ -1,0 +1,51 @@
+// The tiny classifier dir the deployment e2e tests serve and predict with: a random-init RoBERTa (hidden 32,
+// 2 layers) with the real roberta-base tokenizer, the labels Benign and T1003.002, and an attune.json
+// (max_length 64). Nothing is trained: its labels mean nothing, only the plumbing is under test.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "data/tokenizers/tokenizer.h"
+#include "models/hf_config.h"
+#include "models/model_factory.h"
+#include "test_paths.h"
+#include "trainer/export.h"
+
+namespace attune::testing {
+
+inline const std::vector<std::string>& tiny_classifier_labels() {
+  static const std::vector<std::string> labels = {"Benign", "T1003.002"};
+  return labels;
+}
+
+// Writes the dir into a fresh temporary folder named by `tag`. `initializer_range` widens the random
+// weights (so that two texts get clearly different scores); `lowercase` is recorded in attune.json.
+inline std::filesystem::path write_tiny_classifier(const std::string& tag, uint64_t seed,
+                                                   double initializer_range, bool lowercase) {
+  const std::filesystem::path tokenizer_dir = shared_dir() / "tokenizers/roberta-base";
+  auto config = models::default_hf_config("roberta");  // pad 1, bos 0, eos 2
+  config.vocab_size = data::load_tokenizer(tokenizer_dir)->vocab_size();
+  config.hidden_size = 32;
+  config.num_hidden_layers = 2;
+  config.num_attention_heads = 4;
+  config.intermediate_size = 37;
+  config.max_position_embeddings = 66;
+  config.type_vocab_size = 1;
+  config.layer_norm_eps = 1e-5;
+  config.initializer_range = initializer_range;
+  models::set_labels(config, tiny_classifier_labels());
+  const std::filesystem::path out = temp_dir(tag) / "model";
+  models::save_model(*models::create_model(config, seed), out);
+  trainer::copy_tokenizer_files(tokenizer_dir, out);
+  trainer::Preprocessing pre;
+  pre.lowercase = lowercase;
+  pre.max_length = 64;
+  pre.labels = tiny_classifier_labels();
+  trainer::write_preprocessing(out, pre);
+  return out;
+}
+
+}  // namespace attune::testing
