@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -40,6 +41,20 @@ ThreadSettings apply_thread_policy(int threads) {
   s.omp_wait_policy = env_or_empty("OMP_WAIT_POLICY");
   s.gomp_spincount = env_or_empty("GOMP_SPINCOUNT");
   return s;
+}
+
+int auto_intra_op_threads(int hidden_size, int available) {
+  return hidden_size < kSmallModelHiddenSize ? 1 : std::max(1, available);
+}
+
+std::string settle_auto_threads(int configured_threads, int hidden_size) {
+  if (configured_threads > 0) return "";
+  const int now = at::get_num_threads();
+  const int wanted = auto_intra_op_threads(hidden_size, now);
+  if (wanted == now) return "";
+  at::set_num_threads(wanted);
+  return "threads: " + std::to_string(wanted) + " (auto: a hidden size of " + std::to_string(hidden_size) +
+         " runs faster on one thread than on " + std::to_string(now) + "; model.num_threads overrides)";
 }
 
 void ensure_omp_wait_policy(int argc, char** argv, const std::string& policy) {

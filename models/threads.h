@@ -20,6 +20,17 @@ struct ThreadSettings {
 // be set. Call it once, early in main, before any tensor work. Returns what is in force.
 ThreadSettings apply_thread_policy(int threads = 0);
 
+// The intra-op threads that `num_threads: 0` (auto) settles on once the model is known: `available` for
+// models of hidden size kSmallModelHiddenSize and up, one below it. Measured on the 2-core VM
+// (docs/performance.md): a hidden-256 RoBERTa trains LoRA at 371 samples/s on one thread and 298 on two
+// (its matrices are too small to pay for the fork/join), while roberta-base shapes gain from each core.
+constexpr int kSmallModelHiddenSize = 512;
+int auto_intra_op_threads(int hidden_size, int available);
+
+// With `configured_threads` <= 0 (auto), sets torch's intra-op threads to auto_intra_op_threads(hidden_size,
+// current) and returns a line saying so when that changed them; "" otherwise.
+std::string settle_auto_threads(int configured_threads, int hidden_size);
+
 // When OMP_WAIT_POLICY and GOMP_SPINCOUNT are both unset, sets OMP_WAIT_POLICY=`policy` ("PASSIVE" or
 // "ACTIVE") and replaces the process with /proc/self/exe run with the same argv (returns only if it
 // did not re-execute: a variable already set, or exec failed). `policy` "" does nothing.

@@ -1,12 +1,10 @@
 #include "trainer/benchmark_run.h"
 
-#include <malloc.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <numeric>
 #include <random>
@@ -27,6 +25,7 @@
 #include "peft/lora.h"
 #include "trainer/evaluation.h"
 #include "trainer/optimizer.h"
+#include "trainer/process_memory.h"
 #include "trainer/progress.h"
 
 namespace attune::trainer {
@@ -351,22 +350,6 @@ GemmPeak measure_gemm_peak(double seconds) {
     peak.fp32 = std::max(peak.fp32, gemm_gflops(torch::kFloat32, sh[0], sh[1], sh[2], seconds));
   }
   return peak;
-}
-
-double peak_rss_mib() {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;  // kB
-  return 0;
-}
-
-bool reset_peak_rss() {
-  malloc_trim(0);  // hand freed heap back first, so the new peak starts from what is really in use
-  std::ofstream out("/proc/self/clear_refs");
-  out << "5";
-  out.flush();
-  return static_cast<bool>(out);
 }
 
 std::vector<Figure> run_benchmark(const Workload& w, const BenchSettings& s,

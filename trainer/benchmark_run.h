@@ -45,11 +45,6 @@ struct GemmPeak {
 };
 GemmPeak measure_gemm_peak(double seconds);
 
-// The process's peak resident set (VmHWM) in MiB, and resetting it to the current RSS (Linux clear_refs);
-// false when the kernel does not allow it.
-double peak_rss_mib();
-bool reset_peak_rss();
-
 // Runs the phases of `workload`; each figure goes to `on_figure` as soon as it is measured. Returns all
 // figures. Throws InputError for a workload that needs --model without one, or a missing file.
 std::vector<Figure> run_benchmark(const Workload& workload, const BenchSettings& settings,

@@ -169,8 +169,7 @@ PretrainOutcome run_pretraining(const Config& config) {
   const auto run_start = Clock::now();
   const auto& cfg = config.training;
   const auto& pre = *config.pretrain;
-  const int threads =
-      models::apply_thread_policy(static_cast<int>(config.model.num_threads)).intra_op_threads;
+  models::apply_thread_policy(static_cast<int>(config.model.num_threads));
   const fs::path out = cfg.output_dir;
   fs::create_directories(out);
   const fs::path save_dir = pre.save_dir;
@@ -230,6 +229,11 @@ PretrainOutcome run_pretraining(const Config& config) {
     throw InputError(tokenizer_dir.string() + ": the tokenizer has " +
                      std::to_string(tokenizer->vocab_size()) + " ids but the model's vocabulary holds " +
                      std::to_string(hf.vocab_size));
+  // Threads: auto (0) drops to one for a small model, which runs faster on one (models/threads.h).
+  const std::string threads_note =
+      models::settle_auto_threads(static_cast<int>(config.model.num_threads), static_cast<int>(hf.hidden_size));
+  if (!threads_note.empty()) std::cout << threads_note << "\n";
+  const int threads = at::get_num_threads();
   int64_t parameters = 0;
   for (const auto& p : model->parameters()) parameters += p.numel();
   std::cout << "model: " << model->architecture() << ", hidden " << hf.hidden_size << ", "

@@ -25,6 +25,7 @@
 #include "trainer/export.h"
 #include "trainer/file_digest.h"
 #include "trainer/model_dir.h"
+#include "trainer/process_memory.h"
 #include "trainer/report.h"
 #include "trainer/train_loop.h"
 
@@ -283,6 +284,11 @@ void run_training(const Config& config) {
   RunModel built =
       build_model_for_config(config, backbone, *tokenizer, dataset.labels.labels(), /*verbose=*/true);
 
+  // Threads: auto (0) drops to one for a small model, which runs faster on one (models/threads.h).
+  const std::string threads_note = models::settle_auto_threads(static_cast<int>(config.model.num_threads),
+                                                               static_cast<int>(built.model->config.hidden_size));
+  if (!threads_note.empty()) std::cout << threads_note << "\n";
+
   // Training.
   const auto outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id());
   std::cout << "trained " << outcome.epochs_completed << " epochs (" << outcome.global_step << " steps"
@@ -327,6 +333,8 @@ void run_training(const Config& config) {
   }
   summary["wall_seconds"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  summary["num_threads"] = at::get_num_threads();
+  summary["peak_rss_mib"] = peak_rss_mib();
   data::write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
   std::cout << "\nreports: " << (out / "test_report.txt").string()
             << "; backbone used: " << backbone.describe() << "\n";

@@ -30,6 +30,7 @@ struct Stats {
   std::size_t cross_label = 0;  // texts already generated under another label, dropped
   std::size_t sanitized = 0;    // benign texts dropped for holding an attack keyword
   std::size_t noisy = 0;        // rows that got noise
+  std::size_t evaded = 0;       // rows that got an evasion
 };
 
 std::vector<const gen::Template*> templates_for(const PresetSpec& preset, const std::string& label,
@@ -76,6 +77,12 @@ std::vector<GeneratedRow> draw_rows(const PresetSpec& preset, std::uint64_t seed
                                std::to_string(target) + " unique rows");
       const gen::Template& t = *templates[rng.below(templates.size())];
       std::string text = t.pattern.expand(rng);
+      bool evaded = false;
+      if (preset.evasion_per_mille && t.kind == gen::Kind::kCommand && rng.chance(preset.evasion_per_mille)) {
+        std::string next = gen::apply_evasion(text, rng);
+        evaded = next != text;
+        text = std::move(next);
+      }
       bool noisy = false;
       if (preset.lowercase) {
         if (preset.noise_per_mille && rng.chance(preset.noise_per_mille)) {
@@ -92,6 +99,7 @@ std::vector<GeneratedRow> draw_rows(const PresetSpec& preset, std::uint64_t seed
       }
       if (!admit(text, label, seen, stats)) continue;
       stats.noisy += noisy;
+      stats.evaded += evaded;
       rows.push_back({std::move(text), label, t.id});
       ++made;
     }
@@ -195,6 +203,7 @@ GeneratedData generate_data(const GenDataOptions& options) {
   m["columns"] = {"text", "label"};
   m["lowercase"] = preset.lowercase;
   m["noise_fraction"] = preset.noise_per_mille / 1000.0;
+  m["evasion_fraction_of_commands"] = preset.evasion_per_mille / 1000.0;
   m["holdout_fraction"] =
       options.holdout_templates ? nlohmann::json(*options.holdout_templates) : nlohmann::json();
 
@@ -230,6 +239,7 @@ GeneratedData generate_data(const GenDataOptions& options) {
   m["cross_label_duplicates_removed"] = main_stats.cross_label;
   m["benign_rows_rejected_by_sanitizer"] = main_stats.sanitized;
   m["noisy_rows"] = main_stats.noisy;
+  m["evasion_augmented_rows"] = main_stats.evaded;
 
   nlohmann::json templates = nlohmann::json::object();
   for (const auto& label : preset.labels) {
@@ -262,6 +272,7 @@ GeneratedData generate_data(const GenDataOptions& options) {
         {"file", "stress.csv"},
         {"random_stream", "stress (independent of the main corpus)"},
         {"disjoint_from_main_splits", true},
+        {"evasion_families_also_in_training_augmentation", preset.evasion_per_mille > 0},
         {"evasions",
          {"caret insertion", "quote insertion", "system and alternate paths", "environment variables",
           "short/long flag forms", "PowerShell aliases", "switch style /x vs -x", "cmd wrappers"}}};

@@ -16,6 +16,7 @@ const std::vector<PresetSpec>& preset_specs() {
        {kT1003_002},
        /*lowercase=*/false,
        /*noise_per_mille=*/0,
+       /*evasion_per_mille=*/0,
        {}},
       {"discovery4",
        "Benign, T1003.002, T1087.001 (local account discovery), T1049 (network connections discovery); "
@@ -25,16 +26,17 @@ const std::vector<PresetSpec>& preset_specs() {
        {kT1003_002, kT1087_001, kT1049},
        /*lowercase=*/false,
        /*noise_per_mille=*/0,
+       /*evasion_per_mille=*/0,
        {}},
       {"4class",
        "Benign, T1003.002, T1562 (impair defenses), T1134 (access token manipulation); 150,000 lower-cased "
-       "rows "
-       "with noise, plus a 1,050-row adversarial stress set",
+       "rows with noise and evasion augmentation (30 % of commands), plus a 1,050-row adversarial stress set",
        {kBenign, kT1003_002, kT1562, kT1134},
        {37500, 37500, 37500, 37500},
        {kT1003_002, kT1562, kT1134},
        /*lowercase=*/true,
        /*noise_per_mille=*/100,
+       /*evasion_per_mille=*/300,
        {263, 263, 262, 262}},
   };
   return presets;

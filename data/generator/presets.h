@@ -17,6 +17,9 @@ struct PresetSpec {
   std::vector<std::string> hard_negatives_for;  // attack labels whose benign hard negatives are included
   bool lowercase = false;                       // lower-case every text
   std::uint32_t noise_per_mille = 0;            // rows (of 1000) that get one kind of noise
+  // Command rows (of 1000) that get one or two evasions of the stress set's families (adversarial
+  // training); the stress set's own texts stay disjoint from every split.
+  std::uint32_t evasion_per_mille = 0;
   std::vector<std::size_t> stress_rows;         // per label; empty = no stress.csv
 };
 

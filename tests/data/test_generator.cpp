@@ -155,6 +155,26 @@ TEST_F(FourClass, NoiseAndStressEvasionsArePresent) {
   EXPECT_GT(quotes, 50u);
 }
 
+// Adversarial training: about 30 % of the command rows carry a stress-style evasion, in every label (so an
+// evasion is no shortcut to a label), while the stress set's texts stay out of every split.
+TEST_F(FourClass, TrainingRowsCarryEvasionsInEveryLabel) {
+  const auto evaded = data_->manifest.at("evasion_augmented_rows").get<std::size_t>();
+  EXPECT_GT(evaded, 28000u);
+  EXPECT_LT(evaded, 42000u);
+  EXPECT_TRUE(data_->manifest.at("stress").at("evasion_families_also_in_training_augmentation").get<bool>());
+  for (const auto& label : {"Benign", "T1003.002", "T1562", "T1134"}) {
+    std::size_t carets = 0;
+    for (const auto& row : data_->train) carets += row.label == label && row.text.find('^') != std::string::npos;
+    EXPECT_GT(carets, 100u) << label;
+  }
+}
+
+TEST(Generator, PresetsWithoutEvasionAugmentationHaveNone) {
+  auto d = generate_data({"binary", 5, std::nullopt});
+  EXPECT_EQ(d.manifest.at("evasion_augmented_rows").get<std::size_t>(), 0u);
+  for (const auto& row : d.train) ASSERT_EQ(row.text.find('^'), std::string::npos) << row.text;
+}
+
 TEST(Generator, TemplateHoldoutKeepsTestTemplatesOutOfTraining) {
   auto d = generate_data({"binary", 3, 0.25});
   std::set<std::string> seen_in_training;

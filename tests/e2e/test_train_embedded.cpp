@@ -72,6 +72,9 @@ TEST_F(TrainEmbedded, FallsBackSaysSoAndReusesTheBackbone) {
   const auto summary = read_json(root_ / "run1" / "run_summary.json");
   EXPECT_EQ(summary["backbone"]["sha256"], sha);
   EXPECT_EQ(summary["backbone"]["name"], "roberta-compact");
+  // The run's cost is recorded with it: the threads it used and its peak resident memory.
+  EXPECT_EQ(summary["num_threads"], 1);
+  EXPECT_GT(summary["peak_rss_mib"].get<double>(), 10.0);
   EXPECT_EQ(read_json(root_ / "run1" / "test_report.json")["backbone"]["sha256"], sha);
   EXPECT_EQ(slurp(root_ / "run1" / "test_report.txt").rfind("backbone: roberta-compact", 0), 0u);
   EXPECT_NE(slurp(root_ / "run1" / "resolved_config.yaml").find("# backbone used: roberta-compact"),

@@ -341,9 +341,9 @@ TEST(Config, EveryShippedConfigValidates) {
   EXPECT_DOUBLE_EQ(main.peft.lora_dropout, 0.1);
   EXPECT_EQ(main.peft.target_modules.names, (std::vector<std::string>{"query", "key", "value", "dense"}));
   EXPECT_TRUE(main.training.bf16);
-  EXPECT_DOUBLE_EQ(main.training.num_train_epochs, 1);  // the 45-minute budget of README command 1
+  EXPECT_DOUBLE_EQ(main.training.num_train_epochs, 2);  // the 45-minute budget of README command 1
   EXPECT_EQ(main.training.per_device_train_batch_size, 32);
-  EXPECT_DOUBLE_EQ(main.training.learning_rate, 2e-4);
+  EXPECT_DOUBLE_EQ(main.training.learning_rate, 5e-4);
   EXPECT_EQ(main.training.early_stopping_patience, 2);
   EXPECT_EQ(main.training.metric_for_best_model, "f1_macro");
   EXPECT_TRUE(main.training.greater_is_better);
