@@ -95,7 +95,8 @@ void evaluate_phase(Run& run, int64_t epoch) {
             << format_significant(result.loss) << ", accuracy " << format_significant(m.accuracy)
             << ", f1_macro " << format_significant(m.macro_avg.f1) << " (" << run.cfg.metric_for_best_model
             << (improved ? ", new best)" : ", no improvement)") << "\n";
-  if (run.state.early_stopping.should_stop()) {
+  // Patience running out at the last evaluation stops nothing: the run ends there anyway.
+  if (run.state.early_stopping.should_stop() && run.state.global_step < run.schedule.total_steps) {
     std::cerr << "early stopping: " << run.cfg.metric_for_best_model << " did not improve by more than "
               << run.cfg.early_stopping_threshold << " for " << run.cfg.early_stopping_patience
               << " evaluations\n";
@@ -169,7 +170,9 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
       window_loss = 0, window_batches = 0, window_rows = 0, window_start = Clock::now();
     }
     if (run.cfg.eval_strategy == "steps" && run.state.global_step % run.cfg.eval_steps == 0) {
+      const auto eval_start = Clock::now();
       evaluate_phase(run, epoch);
+      window_start += Clock::now() - eval_start;  // the progress bar's samples/s counts training only
       run.model.train();
       if (run.stop) break;
     }

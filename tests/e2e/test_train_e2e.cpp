@@ -294,4 +294,54 @@ TEST(TrainE2E, ResumeAfterSigkillEndsWhereTheUninterruptedRunEnds) {
   }
 }
 
+// Early stopping stops only what is left: a validation metric that never moves (a learning rate too small
+// to change an fp32 weight) runs out a patience of 1 at the second evaluation. With two epochs that is the
+// last evaluation, so the run is not reported as stopped early; with three it ends one epoch short.
+TEST(TrainE2E, EarlyStoppingOnlyStopsARunWithStepsLeft) {
+  ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
+  ASSERT_EQ(tiny_run("tiny_lora.yaml").code, 0);  // generates the shared data set
+  const fs::path work = attune::testing::temp_dir("train-e2e-early-stop");
+  auto head = [&](const std::string& name, int rows) {
+    std::ifstream in(data_dir() / name);
+    std::ofstream out(work / name);
+    std::string line;
+    for (int i = 0; i <= rows && std::getline(in, line); ++i) out << line << "\n";
+  };
+  head("train.csv", 320);
+  head("validation.csv", 100);
+  head("test.csv", 100);
+  auto run = [&](int epochs) {
+    const fs::path out = work / ("epochs" + std::to_string(epochs));
+    const std::vector<std::string> args = {
+        "--config", (attune::testing::source_dir() / "configs" / "tiny_lora.yaml").string(),
+        "--output", out.string(),
+        "--set",    "model.tokenizer=" + (attune::testing::shared_dir() / "tokenizers/roberta-base").string(),
+        "--set",    "data.generate.out_dir=" + data_dir().string(),
+        "--set",    "data.train_file=" + (work / "train.csv").string(),
+        "--set",    "data.validation_file=" + (work / "validation.csv").string(),
+        "--set",    "data.test_file=" + (work / "test.csv").string(),
+        "--set",    "training.max_steps=-1",
+        "--set",    "training.num_train_epochs=" + std::to_string(epochs),
+        "--set",    "training.learning_rate=1e-12",
+        "--set",    "training.eval_strategy=epoch",
+        "--set",    "training.early_stopping_patience=1",
+        "--set",    "export.adapter=false"};
+    const fs::path log = work / ("epochs" + std::to_string(epochs) + ".log");
+    const int code = run_tool("train", args, log);
+    EXPECT_EQ(code, 0) << slurp(log);
+    return std::make_pair(read_json(out / "run_summary.json"), slurp(log));
+  };
+  const auto [two, two_log] = run(2);
+  EXPECT_EQ(two["epochs_completed"], 2);
+  EXPECT_EQ(two["stopped_early"], false);
+  EXPECT_EQ(two_log.find("early stopping:"), std::string::npos) << two_log;
+  EXPECT_EQ(two_log.find("stopped early"), std::string::npos) << two_log;
+
+  const auto [three, three_log] = run(3);
+  EXPECT_EQ(three["epochs_completed"], 2);
+  EXPECT_EQ(three["stopped_early"], true);
+  EXPECT_EQ(three["global_step"], two["global_step"]);
+  EXPECT_NE(three_log.find("early stopping:"), std::string::npos) << three_log;
+}
+
 }  // namespace
