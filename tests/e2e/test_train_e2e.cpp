@@ -205,22 +205,19 @@ pid_t spawn_train(const std::vector<std::string>& args, const fs::path& log) {
   return pid;
 }
 
-TEST(TrainE2E, ResumeAfterSigkillEndsWhereTheUninterruptedRunEnds) {
-  ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
-  // A small two-epoch run with dropout on: the data order, dropout draws and optimizer moments must all
-  // continue from the checkpoint for the reports to agree exactly.
-  ASSERT_EQ(tiny_run("tiny_lora.yaml").code, 0);  // generates the shared data set
-  const fs::path work = attune::testing::temp_dir("train-e2e-resume");
-  // The first rows of each split (the generator shuffles before writing).
-  auto head = [&](const std::string& name, int rows) {
+// A small run in `work`: the first rows of each generated split (the generator shuffles before writing)
+// copied there, and train's arguments for tiny_lora.yaml on them for `epochs` epochs, evaluated per epoch,
+// without the adapter export; `extra` --set pairs follow.
+std::vector<std::string> small_run_args(const fs::path& work, int train_rows, int eval_rows, int epochs,
+                                        const std::vector<std::string>& extra) {
+  for (const auto& [name, rows] : {std::pair<std::string, int>{"train.csv", train_rows},
+                                   {"validation.csv", eval_rows},
+                                   {"test.csv", eval_rows}}) {
     std::ifstream in(data_dir() / name);
     std::ofstream out(work / name);
     std::string line;
     for (int i = 0; i <= rows && std::getline(in, line); ++i) out << line << "\n";
-  };
-  head("train.csv", 800);
-  head("validation.csv", 200);
-  head("test.csv", 200);
+  }
   std::vector<std::string> args = {
       "--config", (attune::testing::source_dir() / "configs" / "tiny_lora.yaml").string(),
       "--set",    "model.tokenizer=" + (attune::testing::shared_dir() / "tokenizers/roberta-base").string(),
@@ -229,11 +226,21 @@ TEST(TrainE2E, ResumeAfterSigkillEndsWhereTheUninterruptedRunEnds) {
       "--set",    "data.validation_file=" + (work / "validation.csv").string(),
       "--set",    "data.test_file=" + (work / "test.csv").string(),
       "--set",    "training.max_steps=-1",
-      "--set",    "training.num_train_epochs=2",
+      "--set",    "training.num_train_epochs=" + std::to_string(epochs),
       "--set",    "training.eval_strategy=epoch",
-      "--set",    "model.random_init.hidden_dropout_prob=0.1",
-      "--set",    "peft.lora_dropout=0.1",
       "--set",    "export.adapter=false"};
+  for (const auto& e : extra) args.insert(args.end(), {"--set", e});
+  return args;
+}
+
+TEST(TrainE2E, ResumeAfterSigkillEndsWhereTheUninterruptedRunEnds) {
+  ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
+  // A small two-epoch run with dropout on: the data order, dropout draws and optimizer moments must all
+  // continue from the checkpoint for the reports to agree exactly.
+  ASSERT_EQ(tiny_run("tiny_lora.yaml").code, 0);  // generates the shared data set
+  const fs::path work = attune::testing::temp_dir("train-e2e-resume");
+  const std::vector<std::string> args = small_run_args(
+      work, 800, 200, 2, {"model.random_init.hidden_dropout_prob=0.1", "peft.lora_dropout=0.1"});
   auto with_output = [&](const fs::path& out) {
     auto a = args;
     a.insert(a.end(), {"--output", out.string()});
@@ -301,31 +308,11 @@ TEST(TrainE2E, EarlyStoppingOnlyStopsARunWithStepsLeft) {
   ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
   ASSERT_EQ(tiny_run("tiny_lora.yaml").code, 0);  // generates the shared data set
   const fs::path work = attune::testing::temp_dir("train-e2e-early-stop");
-  auto head = [&](const std::string& name, int rows) {
-    std::ifstream in(data_dir() / name);
-    std::ofstream out(work / name);
-    std::string line;
-    for (int i = 0; i <= rows && std::getline(in, line); ++i) out << line << "\n";
-  };
-  head("train.csv", 320);
-  head("validation.csv", 100);
-  head("test.csv", 100);
   auto run = [&](int epochs) {
     const fs::path out = work / ("epochs" + std::to_string(epochs));
-    const std::vector<std::string> args = {
-        "--config", (attune::testing::source_dir() / "configs" / "tiny_lora.yaml").string(),
-        "--output", out.string(),
-        "--set",    "model.tokenizer=" + (attune::testing::shared_dir() / "tokenizers/roberta-base").string(),
-        "--set",    "data.generate.out_dir=" + data_dir().string(),
-        "--set",    "data.train_file=" + (work / "train.csv").string(),
-        "--set",    "data.validation_file=" + (work / "validation.csv").string(),
-        "--set",    "data.test_file=" + (work / "test.csv").string(),
-        "--set",    "training.max_steps=-1",
-        "--set",    "training.num_train_epochs=" + std::to_string(epochs),
-        "--set",    "training.learning_rate=1e-12",
-        "--set",    "training.eval_strategy=epoch",
-        "--set",    "training.early_stopping_patience=1",
-        "--set",    "export.adapter=false"};
+    auto args = small_run_args(work, 320, 100, epochs,
+                               {"training.learning_rate=1e-12", "training.early_stopping_patience=1"});
+    args.insert(args.end(), {"--output", out.string()});
     const fs::path log = work / ("epochs" + std::to_string(epochs) + ".log");
     const int code = run_tool("train", args, log);
     EXPECT_EQ(code, 0) << slurp(log);
