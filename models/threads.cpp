@@ -47,12 +47,13 @@ int auto_intra_op_threads(int hidden_size, int available) {
   return hidden_size < kSmallModelHiddenSize ? 1 : std::max(1, available);
 }
 
-std::string settle_auto_threads(int configured_threads, int hidden_size) {
+std::string settle_auto_threads(int configured_threads, int hidden_size, ThreadSettings* settings) {
   if (configured_threads > 0) return "";
   const int now = at::get_num_threads();
   const int wanted = auto_intra_op_threads(hidden_size, now);
   if (wanted == now) return "";
   at::set_num_threads(wanted);
+  if (settings) settings->intra_op_threads = at::get_num_threads();
   return "threads: " + std::to_string(wanted) + " (auto: a hidden size of " + std::to_string(hidden_size) +
          " runs faster on one thread than on " + std::to_string(now) + "; model.num_threads overrides)";
 }

@@ -28,8 +28,9 @@ constexpr int kSmallModelHiddenSize = 512;
 int auto_intra_op_threads(int hidden_size, int available);
 
 // With `configured_threads` <= 0 (auto), sets torch's intra-op threads to auto_intra_op_threads(hidden_size,
-// current) and returns a line saying so when that changed them; "" otherwise.
-std::string settle_auto_threads(int configured_threads, int hidden_size);
+// current) and returns a line saying so when that changed them; "" otherwise. `settings`, when given, is
+// updated to the threads in force.
+std::string settle_auto_threads(int configured_threads, int hidden_size, ThreadSettings* settings = nullptr);
 
 // When OMP_WAIT_POLICY and GOMP_SPINCOUNT are both unset, sets OMP_WAIT_POLICY=`policy` ("PASSIVE" or
 // "ACTIVE") and replaces the process with /proc/self/exe run with the same argv (returns only if it

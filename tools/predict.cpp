@@ -117,7 +117,9 @@ int run(int argc, char** argv) {
   app.add_option("--batch-size", batch_size, "texts per forward pass")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  app.add_option("--threads", threads, "torch intra-op threads (0: the CPUs this process may use)")
+  app.add_option(
+         "--threads", threads,
+         "torch intra-op threads (0: the CPUs this process may use; one for a model of hidden size < 512)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
@@ -157,6 +159,8 @@ int run(int argc, char** argv) {
 
   models::apply_thread_policy(threads);
   const auto loaded = trainer::load_model_dir(model_dir);
+  // --threads 0: a small model answers faster on one thread (models/threads.h).
+  models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size));
   const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32};
   if (latency > 0) {
     if (inputs.texts.empty()) throw InputError("--latency needs a text (--text, --input or standard input)");

@@ -57,7 +57,9 @@ int run(int argc, char** argv) {
                  "HTTP worker threads (connections served at once)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  app.add_option("--threads", threads, "torch intra-op threads (0: the CPUs this process may use)")
+  app.add_option(
+         "--threads", threads,
+         "torch intra-op threads (0: the CPUs this process may use; one for a model of hidden size < 512)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
@@ -67,8 +69,10 @@ int run(int argc, char** argv) {
   parse(app, argc, argv);
   options.max_wait = std::chrono::milliseconds(max_wait_ms);
 
-  const auto thread_settings = models::apply_thread_policy(threads);
+  auto thread_settings = models::apply_thread_policy(threads);
   const auto loaded = trainer::load_model_dir(model_dir);
+  // --threads 0: a small model answers faster on one thread (models/threads.h).
+  models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size), &thread_settings);
   const trainer::InferenceSettings settings{static_cast<int64_t>(options.max_batch),
                                             loaded.tokenizer->pad_id(), !fp32};
   const nlohmann::json info = {{"status", "ok"}, {"model", model_dir}, {"labels", loaded.labels.size()}};

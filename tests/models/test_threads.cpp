@@ -29,8 +29,11 @@ TEST_F(Threads, SettleChangesOnlyAutoAndSaysSo) {
   EXPECT_EQ(at::get_num_threads(), 2);
   EXPECT_EQ(settle_auto_threads(0, 768), "");  // wide: all threads stay
   EXPECT_EQ(at::get_num_threads(), 2);
-  const std::string note = settle_auto_threads(0, 256);
+  ThreadSettings settings;
+  settings.intra_op_threads = 2;
+  const std::string note = settle_auto_threads(0, 256, &settings);
   EXPECT_EQ(at::get_num_threads(), 1);
+  EXPECT_EQ(settings.intra_op_threads, 1);
   EXPECT_NE(note.find("threads: 1 (auto: a hidden size of 256"), std::string::npos) << note;
 }
 
