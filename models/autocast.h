@@ -5,8 +5,6 @@
 
 namespace attune::models {
 
-// While alive, CPU ops on the autocast list (linear, matmul, ...) run in bf16; the previous state is
-// restored (and the cast cache cleared) on exit. Parameters stay fp32.
 // x in CPU autocast's lower-precision dtype when autocast is on and x is fp32 (exactly the cast autocast
 // makes at the next linear/matmul), else x itself. Cast once where one tensor feeds several Linears (Q/K/V, a
 // base Linear and its LoRA input): autocast would cast it again for every consumer, forward and backward.
@@ -16,6 +14,8 @@ inline at::Tensor autocast_input(const at::Tensor& x) {
   return x;
 }
 
+// While alive, CPU ops on the autocast list (linear, matmul, ...) run in bf16; the previous state is
+// restored (and the cast cache cleared) on exit. Parameters stay fp32.
 class CpuAutocast {
  public:
   explicit CpuAutocast(bool enabled = true)

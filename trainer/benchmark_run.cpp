@@ -5,10 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <iomanip>
 #include <numeric>
 #include <random>
-#include <sstream>
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include "data/batching.h"

@@ -10,6 +10,7 @@
 
 #include "data/errors.h"
 #include "data/generator/generator.h"
+#include "trainer/progress.h"
 
 namespace attune::trainer {
 
@@ -103,7 +104,7 @@ Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
   d.test = load_split("test", config.data.test_file, columns, d.labels, tokenizer, config.model.max_length);
   if (!config.data.stress_file.empty())
     d.stress = load_split("stress", config.data.stress_file, columns, d.labels, tokenizer, config.model.max_length);
-  d.tokenize_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  d.tokenize_seconds = seconds_since(start);
   return d;
 }
 

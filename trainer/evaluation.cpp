@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "models/autocast.h"
+#include "trainer/progress.h"
 
 namespace attune::trainer {
 
@@ -36,7 +37,7 @@ Predictions predict(models::SequenceClassifier& model, const std::vector<std::ve
     const auto index = torch::tensor(std::vector<int64_t>(batch.rows.begin(), batch.rows.end()), torch::kInt64);
     out.logits.index_copy_(0, index, logits.to(torch::kFloat32));
   }
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.seconds = seconds_since(start);
   if (was_training) model.train();
 
   out.probabilities = torch::softmax(out.logits, /*dim=*/-1);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "data/errors.h"
+#include "trainer/progress.h"
 
 namespace attune::trainer {
 
@@ -241,7 +242,7 @@ LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, std::chrono::secon
     deadline = start + plan.duration;
   });
   for (auto& t : threads) t.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double seconds = seconds_since(start);
   return summarize(clients, seconds, latencies, errors);
 }
 

@@ -4,9 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 #include <thread>
 
 #include "data/batching.h"
@@ -230,8 +228,8 @@ PretrainOutcome run_pretraining(const Config& config) {
                      std::to_string(tokenizer->vocab_size()) + " ids but the model's vocabulary holds " +
                      std::to_string(hf.vocab_size));
   // Threads: auto (0) drops to one for a small model, which runs faster on one (models/threads.h).
-  const std::string threads_note =
-      models::settle_auto_threads(static_cast<int>(config.model.num_threads), static_cast<int>(hf.hidden_size));
+  const std::string threads_note = models::settle_auto_threads(static_cast<int>(config.model.num_threads),
+                                                               static_cast<int>(hf.hidden_size));
   if (!threads_note.empty()) std::cout << threads_note << "\n";
   const int threads = at::get_num_threads();
   int64_t parameters = 0;

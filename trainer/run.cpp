@@ -26,6 +26,7 @@
 #include "trainer/file_digest.h"
 #include "trainer/model_dir.h"
 #include "trainer/process_memory.h"
+#include "trainer/progress.h"
 #include "trainer/report.h"
 #include "trainer/train_loop.h"
 
@@ -285,8 +286,8 @@ void run_training(const Config& config) {
       build_model_for_config(config, backbone, *tokenizer, dataset.labels.labels(), /*verbose=*/true);
 
   // Threads: auto (0) drops to one for a small model, which runs faster on one (models/threads.h).
-  const std::string threads_note = models::settle_auto_threads(static_cast<int>(config.model.num_threads),
-                                                               static_cast<int>(built.model->config.hidden_size));
+  const std::string threads_note = models::settle_auto_threads(
+      static_cast<int>(config.model.num_threads), static_cast<int>(built.model->config.hidden_size));
   if (!threads_note.empty()) std::cout << threads_note << "\n";
 
   // Training.
@@ -331,8 +332,7 @@ void run_training(const Config& config) {
     write_test_report(out, stress, "stress", backbone.to_json());
     summary["stress"] = report_json(stress);
   }
-  summary["wall_seconds"] =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+  summary["wall_seconds"] = seconds_since(run_start);
   summary["num_threads"] = at::get_num_threads();
   summary["peak_rss_mib"] = peak_rss_mib();
   data::write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");

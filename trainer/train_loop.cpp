@@ -3,9 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "data/errors.h"
 #include "models/autocast.h"
