@@ -2,7 +2,9 @@
 // instead of torch's CPU bernoulli_, a serial per-element loop in Debian's MKL-less torch. Each call takes
 // ONE 64-bit draw from torch's default CPU generator as its seed, so saving/restoring torch's RNG state
 // replays a run exactly, and element i's keep/drop depends only on (seed, i): the same for any thread count.
-// Applied as x * mask (mask 0 or 1/(1-p) in x's dtype), so autograd's gradient is the mask itself.
+// Applied as x * mask (mask 0 or 1/(1-p) in x's dtype), so autograd's gradient is the mask itself. On CPU
+// the multiply is fused with drawing the mask, and the backward redraws the mask from the seed instead of
+// keeping it: no mask is ever stored.
 #pragma once
 
 #include <torch/torch.h>
@@ -27,6 +29,11 @@ uint64_t draw_dropout_seed();
 // dtype) while training with 0 < p < 1; x itself when not training or p == 0; x * 0 when p == 1.
 // p outside [0, 1] throws InputError. x: any shape, floating.
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
+
+// torch::linear(fast_dropout(x, p, training), weight) with the same values and draws, but autograd keeps x
+// (which LoRA shares with its base layer) rather than the dropped copy: the backward recomputes x * mask.
+// x [..., in] and weight [out, in] of one dtype (else, like off CPU, the plain composition runs).
+torch::Tensor dropout_linear(const torch::Tensor& x, const torch::Tensor& weight, double p, bool training);
 
 // torch::nn::Dropout's drop-in replacement (no parameters or buffers, so state_dict names are unchanged).
 struct FastDropoutImpl : torch::nn::Module {

@@ -77,9 +77,15 @@ torch::Tensor LoraAdapter::delta(const torch::Tensor& x) {
   auto h = autocast                                          ? models::autocast_input(x)
            : x.scalar_type() == lora_A->weight.scalar_type() ? x
                                                              : x.to(lora_A->weight.scalar_type());
-  if (lora_dropout) h = lora_dropout(h);
-  // h: [..., in] -> A: [..., r] -> B: [..., out]
-  auto out = lora_B->forward(lora_A->forward(h)) * scaling;
+  // h: [..., in] -> A: [..., r] -> B: [..., out]. While dropout is live, dropout and A run as one autograd
+  // node that keeps h (shared with the base layer) instead of the mask and the dropped copy.
+  torch::Tensor down;
+  if (lora_dropout && lora_dropout->is_training() && lora_dropout->p > 0 && !lora_A->bias.defined())
+    down = models::dropout_linear(h, autocast ? lora_A->weight.to(h.scalar_type()) : lora_A->weight,
+                                  lora_dropout->p, /*training=*/true);
+  else
+    down = lora_A->forward(lora_dropout ? lora_dropout(h) : h);
+  auto out = lora_B->forward(down) * scaling;
   return autocast || out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
 }
 

@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "data/batching.h"
 #include "data/errors.h"
 #include "models/dropout.h"
 #include "models/linear.h"
@@ -13,6 +14,7 @@
 #include "tools/cli/cli_main.h"
 #include "trainer/benchmark.h"
 #include "trainer/benchmark_run.h"
+#include "trainer/process_memory.h"
 
 namespace attune::cli {
 
@@ -31,6 +33,13 @@ std::vector<double> load_average() {
   return out;
 }
 
+std::string batching_note(const trainer::Workload& w, bool bucketed) {
+  if (w.pad_to > 0) return "every row padded to " + std::to_string(w.pad_to) + " tokens";
+  return bucketed ? "bucketed (training: length buckets of " + std::to_string(data::kDefaultBucketBatches) +
+                        " batches, shuffled; inference: length-sorted), each batch padded to its longest row"
+                  : "random rows per batch (the reference's), each batch padded to its longest row";
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -41,7 +50,8 @@ int run(int argc, char** argv) {
       "reference\n"
       "in ../shared/reference/ (batch 32 training, 64 inference); `bench --list` names them.",
       "bench"};
-  std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "passive";
+  std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "passive",
+              batching = "bucketed";
   bool list = false, json = false, no_weight_cache = false, torch_dropout = false;
   int threads = 0;
   trainer::BenchSettings s;
@@ -63,6 +73,12 @@ int run(int argc, char** argv) {
                "let autocast re-cast frozen weights on every forward (the old path, for comparison)");
   app.add_flag("--torch-dropout", torch_dropout,
                "draw dropout masks with torch's serial bernoulli_ (the old path, for comparison)");
+  app.add_option("--batching", batching,
+                 "bucketed: rows grouped into batches as train (length buckets) and evaluate (length-sorted) "
+                 "group them; random: random rows per batch, as the reference (each batch padded to its "
+                 "longest row either way)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"bucketed", "random"}));
   app.add_option("--phases", phases, "comma-separated: gemm, train, infer, latency")->capture_default_str();
   app.add_option("--warmup", s.warmup_steps, "training steps before timing")
       ->capture_default_str()
@@ -103,6 +119,7 @@ int run(int argc, char** argv) {
   }
   const auto& workload = trainer::find_workload(workload_name);
   s.phases = trainer::parse_phases(phases);
+  s.bucketed = batching == "bucketed";
   if (omp_wait != "inherit")
     models::ensure_omp_wait_policy(argc, argv, omp_wait == "passive" ? "PASSIVE" : "ACTIVE");
   const auto thread_settings = models::apply_thread_policy(threads);
@@ -112,7 +129,9 @@ int run(int argc, char** argv) {
 
   if (!json) {
     std::cout << "workload " << workload.name << ": " << workload.description << "\n"
-              << "threads: " << models::describe(thread_settings) << "\n";
+              << "batching: " << batching_note(workload, s.bucketed) << "\n"
+              << "threads: " << models::describe(thread_settings) << "\n"
+              << "allocator: " << trainer::allocator_description() << "\n";
     if (!load.empty())
       std::cout << "load average at start: " << load[0] << " " << load[1] << " " << load[2] << "\n";
     std::cout << std::flush;
@@ -124,7 +143,9 @@ int run(int argc, char** argv) {
   if (json) {
     nlohmann::json out = {{"workload", workload.name},
                           {"description", workload.description},
+                          {"batching", batching_note(workload, s.bucketed)},
                           {"threads", models::describe(thread_settings)},
+                          {"allocator", trainer::allocator_description()},
                           {"load_average_start", load},
                           {"load_average_end", end_load},
                           {"model_dir", s.model_dir},

@@ -41,7 +41,7 @@ const std::vector<Workload>& builtin_workloads() {
     // Figures: ../shared/reference/hf_peft_cpu_2026-11-21.json (default env); targets: issue 8.
     auto lora = uniform("roberta-lora-bf16",
                         "random-init roberta-base, LoRA r=8 on query/key/value/dense, bf16 autocast, "
-                        "lengths uniform 12..48, each batch padded to its longest",
+                        "lengths uniform 12..48",
                         "roberta", "lora", true);
     lora.ref_train = 15.65, lora.ref_infer = 47.32, lora.ref_train_rss_mib = 2832;
     lora.target_train = 31, lora.target_infer = 118, lora.target_train_rss_mib = 2048;
@@ -77,7 +77,7 @@ const std::vector<Workload>& builtin_workloads() {
 
     auto csv = uniform("roberta-lora-bf16-4class",
                        "random-init roberta-base, LoRA, bf16, on the 4class training split's token lengths "
-                       "(length-bucketed batches as `train` makes them)",
+                       "(batched as `train` and `evaluate` batch them)",
                        "roberta", "lora", true);
     csv.lengths = LengthSource::kCsv;
     w.push_back(csv);

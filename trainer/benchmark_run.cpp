@@ -160,31 +160,48 @@ std::vector<std::string> csv_texts(const BenchSettings& s) {
   return texts;
 }
 
+// The batches of one phase over `lengths`: train's plan (length buckets, or random rows when not
+// bucketed), or evaluate's (length-sorted) with its batch order shuffled, so that warm-up batches are a
+// random draw rather than the shortest.
+std::vector<std::vector<size_t>> plan_batches(const std::vector<size_t>& lengths, int64_t batch, bool training,
+                                              const BenchSettings& s) {
+  if (training)
+    return data::plan_train_batches(lengths, batch, s.data_seed, /*epoch=*/0,
+                                    s.bucketed ? data::kDefaultBucketBatches : 1);
+  auto plan = data::plan_eval_batches(lengths, batch, /*sort_by_length=*/s.bucketed);
+  std::mt19937_64 rng(s.data_seed + 2);
+  std::shuffle(plan.begin(), plan.end(), rng);
+  return plan;
+}
+
 BenchData make_data(const Workload& w, const BenchSettings& s, const models::HFConfig& config) {
   BenchData d;
   d.pad_id = config.pad_token_id;
   std::mt19937_64 rng(s.data_seed);
   const int64_t train_n = s.warmup_steps + s.train_steps, infer_n = s.infer_warmup + s.infer_batches;
   if (w.lengths == LengthSource::kUniform) {
+    // Rows for exactly train_n training and infer_n inference batches, then grouped into batches.
     std::uniform_int_distribution<int64_t> length(w.len_lo, w.len_hi);
     std::uniform_int_distribution<int64_t> token(kFirstPlainId,
                                                  std::min<int64_t>(config.vocab_size, kRandomIdCeiling) - 1);
     std::uniform_int_distribution<int64_t> label(0, s.num_labels - 1);
-    auto add_batches = [&](int64_t count, int64_t size, std::vector<std::vector<size_t>>& out) {
-      for (int64_t b = 0; b < count; ++b) {
-        std::vector<size_t> batch;
-        for (int64_t i = 0; i < size; ++i) {
-          std::vector<int64_t> ids(static_cast<size_t>(length(rng)));
-          for (auto& id : ids) id = token(rng);
-          batch.push_back(d.rows.input_ids.size());
-          d.rows.input_ids.push_back(std::move(ids));
-          d.rows.labels.push_back(label(rng));
-        }
-        out.push_back(std::move(batch));
+    auto add_rows = [&](int64_t count, int64_t batch, bool training) {
+      const size_t first = d.rows.input_ids.size();
+      std::vector<size_t> lengths;
+      for (int64_t i = 0; i < count * batch; ++i) {
+        std::vector<int64_t> ids(static_cast<size_t>(length(rng)));
+        for (auto& id : ids) id = token(rng);
+        lengths.push_back(ids.size());
+        d.rows.input_ids.push_back(std::move(ids));
+        d.rows.labels.push_back(label(rng));
       }
+      auto plan = plan_batches(lengths, batch, training, s);
+      for (auto& b : plan)
+        for (auto& r : b) r += first;
+      (training ? d.train_batches : d.infer_batches) = std::move(plan);
     };
-    add_batches(train_n, s.train_batch, d.train_batches);
-    add_batches(infer_n, s.infer_batch, d.infer_batches);
+    add_rows(train_n, s.train_batch, true);
+    add_rows(infer_n, s.infer_batch, false);
     return d;
   }
   // kCsv: train's own batching over the tokenized split.
@@ -198,14 +215,14 @@ BenchData make_data(const Workload& w, const BenchSettings& s, const models::HFC
   std::uniform_int_distribution<int64_t> label(0, s.num_labels - 1);
   for (size_t i = 0; i < d.rows.input_ids.size(); ++i) d.rows.labels.push_back(label(rng));
   const auto lengths = data::row_lengths(d.rows);
-  auto train = data::plan_train_batches(lengths, s.train_batch, s.data_seed, /*epoch=*/0);
+  auto train = plan_batches(lengths, s.train_batch, true, s);
   if (static_cast<int64_t>(train.size()) < train_n)
     throw InputError("bench: the CSV gives " + std::to_string(train.size()) +
                      " training batches, fewer than " + std::to_string(train_n) + " (warm-up + timed steps)");
   train.resize(static_cast<size_t>(train_n));
   d.train_batches = std::move(train);
   // Inference: evenly spaced batches of evaluate's length-sorted plan (long and short ones alike).
-  const auto eval = data::plan_eval_batches(lengths, s.infer_batch, /*sort_by_length=*/true);
+  const auto eval = data::plan_eval_batches(lengths, s.infer_batch, /*sort_by_length=*/s.bucketed);
   for (int64_t i = 0; i < infer_n; ++i)
     d.infer_batches.push_back(eval[static_cast<size_t>(i) * eval.size() / static_cast<size_t>(infer_n)]);
   return d;

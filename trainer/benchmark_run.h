@@ -33,6 +33,11 @@ struct BenchSettings {
   std::string model_dir;      // a HF model dir instead of the workload's random-init architecture
   std::string tokenizer_dir;  // kCsv's tokenizer ("" : the model dir's)
   std::string data_csv;       // kCsv's CSV; absent: generated in memory (gen-data's 4class preset)
+  // How rows are grouped into batches. true: as `train` and `evaluate` group them (training batches cut
+  // from length-sorted buckets of data::kDefaultBucketBatches batches, then shuffled; inference batches
+  // cut from the length-sorted rows); false: as the reference does (random rows, each batch padded to its
+  // longest). Either way the same rows are timed; pad_to > 0 workloads pad every row regardless.
+  bool bucketed = true;
   // Non-empty: one extra training step under torch's profiler, written as a chrome://tracing JSON file.
   std::string profile_file;
 };

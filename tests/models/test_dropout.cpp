@@ -3,6 +3,8 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "data/errors.h"
 
 namespace attune::models {
@@ -57,6 +59,62 @@ TEST(Dropout, TrainingIsXTimesMaskWithGradientMask) {
   EXPECT_TRUE(torch::equal(x.grad(), mask));
   // bf16 input: a bf16 mask, bf16 output.
   EXPECT_EQ(fast_dropout(x.detach().to(torch::kBFloat16), 0.2, true).scalar_type(), torch::kBFloat16);
+}
+
+// The fused path equals the materialized one in bf16 too (x * mask rounds once per element either way), on
+// a non-contiguous input, for the gradient as well: the backward redraws exactly the forward's mask.
+TEST(Dropout, FusedMultiplyMatchesMaskInBf16AndNonContiguous) {
+  auto x = torch::randn({6, 5, 33}).to(torch::kBFloat16).transpose(0, 2).requires_grad_(true);
+  torch::manual_seed(11);
+  const auto y = fast_dropout(x, 0.1, /*training=*/true);
+  torch::manual_seed(11);
+  const auto mask = dropout_mask(x.sizes(), 0.1, draw_dropout_seed(), torch::kBFloat16);
+  EXPECT_TRUE(torch::equal(y, x.detach() * mask));
+  const auto g = torch::randn(x.sizes()).to(torch::kBFloat16);
+  y.backward(g);
+  EXPECT_TRUE(torch::equal(x.grad(), g * mask));
+  // Odd sizes over several parallel chunks (vector body and scalar tail), fp32 and bf16, with -0 and inf.
+  for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+    auto big = torch::randn({3, 70001}).to(dtype);
+    big.index_put_({0, 5}, -0.0);
+    big.index_put_({1, 7}, std::numeric_limits<float>::infinity());
+    torch::manual_seed(12);
+    const auto out = fast_dropout(big, 0.3, /*training=*/true);
+    torch::manual_seed(12);
+    const auto expected = big * dropout_mask(big.sizes(), 0.3, draw_dropout_seed(), dtype);
+    EXPECT_TRUE(torch::equal(out.isnan(), expected.isnan())) << dtype;
+    EXPECT_TRUE(torch::equal(torch::nan_to_num(out), torch::nan_to_num(expected))) << dtype;
+    EXPECT_TRUE(torch::equal(out.signbit(), expected.signbit())) << dtype;
+  }
+}
+
+// dropout_linear is linear(fast_dropout(x), w): the same values and the same gradients for x and w, with the
+// same draw from torch's generator, in fp32 and bf16, over a [B, T, in] input.
+TEST(Dropout, DropoutLinearMatchesTheComposition) {
+  for (const auto dtype : {torch::kFloat, torch::kBFloat16}) {
+    const auto x0 = torch::randn({3, 7, 24}).to(dtype);
+    const auto w0 = (torch::randn({5, 24}) * 0.2).to(dtype);
+    const auto g = torch::randn({3, 7, 5}).to(dtype);
+    auto x1 = x0.clone().requires_grad_(true), w1 = w0.clone().requires_grad_(true);
+    auto x2 = x0.clone().requires_grad_(true), w2 = w0.clone().requires_grad_(true);
+    torch::manual_seed(3);
+    const auto fused = dropout_linear(x1, w1, 0.25, /*training=*/true);
+    torch::manual_seed(3);
+    const auto plain = torch::linear(x2 * dropout_mask(x2.sizes(), 0.25, draw_dropout_seed(), dtype), w2);
+    EXPECT_TRUE(torch::equal(fused, plain)) << dtype;
+    fused.backward(g);
+    plain.backward(g);
+    EXPECT_TRUE(torch::equal(x1.grad(), x2.grad())) << dtype;
+    EXPECT_TRUE(torch::allclose(w1.grad().to(torch::kFloat), w2.grad().to(torch::kFloat), 1e-5, 1e-5))
+        << dtype;
+    // Only w trainable: no gradient for x is computed or stored.
+    auto w3 = w0.clone().requires_grad_(true);
+    dropout_linear(x0, w3, 0.25, true).backward(g);
+    EXPECT_TRUE(w3.grad().defined());
+  }
+  // Eval mode: the plain linear.
+  const auto x = torch::randn({4, 8}), w = torch::randn({3, 8});
+  EXPECT_TRUE(torch::equal(dropout_linear(x, w, 0.5, /*training=*/false), torch::linear(x, w)));
 }
 
 // Eval mode (and p == 0) is the identity: the very same tensor. p == 1 zeroes; p outside [0, 1] is an error.
