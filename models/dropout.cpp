@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstring>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -27,11 +26,13 @@ constexpr uint64_t kGamma = 0x9E3779B97F4A7C15ULL;
 // Words per parallel task (each word gives two elements); fixed, so the split never changes the values.
 constexpr int64_t kWordsPerTask = 1 << 14;
 
-// splitmix64's output function (Steele, Lea, Flood 2014).
+// splitmix64's output function (Steele, Lea, Flood 2014); mask_vector computes it in 64-bit lanes.
+constexpr uint64_t kMixMul1 = 0xBF58476D1CE4E5B9ULL, kMixMul2 = 0x94D049BB133111EBULL;
+constexpr int kMixShift1 = 30, kMixShift2 = 27, kMixShift3 = 31;
 inline uint64_t mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
+  z = (z ^ (z >> kMixShift1)) * kMixMul1;
+  z = (z ^ (z >> kMixShift2)) * kMixMul2;
+  return z ^ (z >> kMixShift3);
 }
 
 // The keep decision of elements 2j and 2j+1: bit 0 and bit 1 of the result.
@@ -55,33 +56,6 @@ void fill_mask(T* out, int64_t n, uint64_t seed, uint64_t keep_below, T scale) {
   });
 }
 
-// Elements per block of multiply_mask: the block's mask is drawn into a float buffer first, so the multiply
-// loop is plain arithmetic the compiler vectorizes.
-constexpr int64_t kBlock = 512;
-
-// float <-> T for the multiply: float itself, bf16 by its bits (round to nearest even, as c10::BFloat16 and
-// torch's vectorized kernels round), other types through their own conversions.
-template <typename T>
-struct FloatMath {
-  static float in(T v) { return static_cast<float>(v); }
-  static T out(float v) { return static_cast<T>(v); }
-};
-template <>
-struct FloatMath<c10::BFloat16> {
-  static float in(c10::BFloat16 v) {
-    const uint32_t bits = static_cast<uint32_t>(v.x) << 16;
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-  }
-  static c10::BFloat16 out(float f) {
-    uint32_t u;
-    std::memcpy(&u, &f, sizeof u);
-    const uint32_t rounded = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-    return c10::BFloat16(static_cast<uint16_t>(f != f ? 0x7FC0u : rounded), c10::BFloat16::from_bits());
-  }
-};
-
 // AVX-512 (F, DQ, BW, BMI2) versions of multiply_mask's inner loop for fp32 and bf16: 16 elements (8 splitmix
 // words, 64-bit lanes) per iteration, the same mask and the same rounded products as the scalar loop.
 // Returns the number of elements done (a multiple of 16 counted from i0 = 2 · j0); the caller finishes.
@@ -94,11 +68,11 @@ __attribute__((target("avx512f,avx512dq,avx512bw,bmi2"))) inline __m512 mask_vec
   __m512i z = _mm512_add_epi64(_mm512_set1_epi64(static_cast<long long>(seed)),
                                _mm512_mullo_epi64(_mm512_add_epi64(_mm512_set1_epi64(j), lane),
                                                   _mm512_set1_epi64(static_cast<long long>(kGamma))));
-  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 30)),
-                         _mm512_set1_epi64(static_cast<long long>(0xBF58476D1CE4E5B9ULL)));
-  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, 27)),
-                         _mm512_set1_epi64(static_cast<long long>(0x94D049BB133111EBULL)));
-  z = _mm512_xor_si512(z, _mm512_srli_epi64(z, 31));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, kMixShift1)),
+                         _mm512_set1_epi64(static_cast<long long>(kMixMul1)));
+  z = _mm512_mullo_epi64(_mm512_xor_si512(z, _mm512_srli_epi64(z, kMixShift2)),
+                         _mm512_set1_epi64(static_cast<long long>(kMixMul2)));
+  z = _mm512_xor_si512(z, _mm512_srli_epi64(z, kMixShift3));
   const __m512i below = _mm512_set1_epi64(static_cast<long long>(keep_below));
   const unsigned lo = _mm512_cmplt_epu64_mask(_mm512_and_si512(z, _mm512_set1_epi64(0xFFFFFFFFLL)), below);
   const unsigned hi = _mm512_cmplt_epu64_mask(_mm512_srli_epi64(z, 32), below);
