@@ -8,14 +8,26 @@
 
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace attune::models {
 
 // What peft/ plugs into a Linear. delta(x) is added to the base output.
 struct LinearAdapter {
   virtual ~LinearAdapter() = default;
+  // Whether the adapter adds anything now (false while merged into the weight or disabled).
+  virtual bool active() const = 0;
   // x: [..., in] -> [..., out]
   virtual torch::Tensor delta(const torch::Tensor& x) = 0;
+
+  // Folding: where no gradient is taken, a linear adapter may run as part of the weight, y = x (W + D)ᵀ + b,
+  // one product instead of three (the Linear does so under bf16 autocast). foldable(): whether delta(x) is
+  // x Dᵀ right now (false while dropout is live, say). weight_delta(): D [out, in] in fp32, computed exactly
+  // as merging it into the weight would. fold_key(): changes whenever D may have (parameters updated or
+  // replaced), so the Linear knows when its folded copy is stale.
+  virtual bool foldable() const { return false; }
+  virtual torch::Tensor weight_delta() const { return {}; }
+  virtual std::vector<uint64_t> fold_key() const { return {}; }
 };
 
 // Whether frozen Linear weights keep a bf16 copy for bf16 autocast (on by default; `bench
@@ -33,8 +45,10 @@ struct LinearImpl : torch::nn::Module {
   torch::Tensor base_forward(const torch::Tensor& x);
 
   // The weight as bf16 for a frozen layer under bf16 autocast, cast once and reused until the weight
-  // changes (its version counter or storage), instead of autocast re-casting it on every forward.
-  torch::Tensor bf16_weight();
+  // changes (its version counter or storage), instead of autocast re-casting it on every forward. With
+  // `fold`: bf16(W + fold->weight_delta()), the weight a merged copy of the layer would cast, reused until
+  // W or fold->fold_key() changes. One copy is kept (the last one asked for).
+  torch::Tensor bf16_weight(const LinearAdapter* fold = nullptr);
 
   int64_t in_features, out_features;
   torch::Tensor weight;                    // [out, in]
@@ -42,10 +56,15 @@ struct LinearImpl : torch::nn::Module {
   std::shared_ptr<LinearAdapter> adapter;  // null: a plain Linear
 
  private:
+  // Under bf16 autocast: the product with a bf16 weight `w` [out, in], plus the bias cast to bf16.
+  torch::Tensor bf16_product(const torch::Tensor& x, const torch::Tensor& w);
+  bool uses_bf16_autocast() const;
+
   std::mutex cache_mutex_;
-  torch::Tensor bf16_cache_;          // [out, in] bf16 copy of weight
+  torch::Tensor bf16_cache_;          // [out, in] bf16 copy of weight (+ the folded adapter's delta)
   uint32_t cache_version_ = 0;        // weight._version() when the copy was made
   const void* cache_data_ = nullptr;  // weight.data_ptr() when the copy was made
+  std::vector<uint64_t> cache_fold_;  // the folded adapter's fold_key(); empty: weight alone
 };
 TORCH_MODULE(Linear);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "data/errors.h"
 #include "models/autocast.h"
@@ -85,12 +86,33 @@ torch::Tensor LoraAdapter::delta(const torch::Tensor& x) {
                                   lora_dropout->p, /*training=*/true);
   else
     down = lora_A->forward(lora_dropout ? lora_dropout(h) : h);
-  auto out = lora_B->forward(down) * scaling;
+  // PEFT scales B's output; a power-of-two scaling (alpha = 2r, PEFT's and our default) is exact in any
+  // binary float, so scaling B's input [..., r] instead gives the same bits, values and gradients, on a
+  // tensor out/r times smaller.
+  int exponent = 0;
+  const bool power_of_two = std::frexp(scaling, &exponent) == 0.5;
+  auto out = power_of_two ? lora_B->forward(down * scaling) : lora_B->forward(down) * scaling;
   return autocast || out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
+}
+
+bool LoraAdapter::foldable() const {
+  const bool dropout_live = lora_dropout && lora_dropout->is_training() && lora_dropout->p > 0;
+  return !dropout_live && !lora_A->bias.defined() && !lora_B->bias.defined();
+}
+
+std::vector<uint64_t> LoraAdapter::fold_key() const {
+  const auto& a = lora_A->weight;
+  const auto& b = lora_B->weight;
+  uint64_t scaling_bits = 0;
+  static_assert(sizeof(scaling_bits) == sizeof(scaling));
+  std::memcpy(&scaling_bits, &scaling, sizeof(scaling));
+  return {reinterpret_cast<uintptr_t>(a.data_ptr()), static_cast<uint64_t>(a._version()),
+          reinterpret_cast<uintptr_t>(b.data_ptr()), static_cast<uint64_t>(b._version()), scaling_bits};
 }
 
 torch::Tensor LoraAdapter::delta_weight() const {
   torch::NoGradGuard no_grad;
+  models::CpuAutocast fp32(/*enabled=*/false);  // in fp32 even when asked under autocast (a folded forward)
   const auto a = lora_A->weight.to(torch::kFloat32);
   const auto b = lora_B->weight.to(torch::kFloat32);
   return torch::matmul(b, a) * scaling;  // [out, r] @ [r, in] -> [out, in]

@@ -26,10 +26,18 @@ struct LoraAdapter : models::LinearAdapter {
   // A's init draws from torch's global generator (seed it for a repeatable run).
   LoraAdapter(models::LinearImpl& base, int64_t r, double scaling, double dropout, bool init_lora_weights);
 
+  bool active() const override { return enabled && !merged; }
   // x: [..., in] -> [..., out]: s · B(A(dropout(x))), or 0 while merged or disabled.
   torch::Tensor delta(const torch::Tensor& x) override;
   // s · B · A in fp32: [out, in].
   torch::Tensor delta_weight() const;
+
+  // Folding (models::LinearAdapter): foldable while no dropout is live and A has no bias; the delta is
+  // delta_weight(), keyed by A's and B's storage and version counters (an optimizer step or a loaded
+  // adapter changes them) and the scaling.
+  bool foldable() const override;
+  torch::Tensor weight_delta() const override { return delta_weight(); }
+  std::vector<uint64_t> fold_key() const override;
 
   models::Linear lora_A;                      // weight [r, in]
   models::Linear lora_B;                      // weight [out, r]

@@ -66,9 +66,10 @@ int run(int argc, char** argv) {
   app.add_option("--data", s.data_csv,
                  "CSV for the 4class workloads (default: data/generated/4class/train.csv, or the 4class "
                  "preset generated in memory when that file is absent)");
-  app.add_option(
-      "--profile", s.profile_file,
-      "also profile one training step (torch's autograd profiler) into this chrome://tracing JSON file");
+  app.add_option("--profile", s.profile_file,
+                 "also profile one training step (torch's autograd profiler) into this chrome://tracing JSON "
+                 "file, and one "
+                 "inference batch into FILE with .infer before its extension");
   app.add_flag("--no-weight-cache", no_weight_cache,
                "let autocast re-cast frozen weights on every forward (the old path, for comparison)");
   app.add_flag("--torch-dropout", torch_dropout,

@@ -163,8 +163,8 @@ std::vector<std::string> csv_texts(const BenchSettings& s) {
 // The batches of one phase over `lengths`: train's plan (length buckets, or random rows when not
 // bucketed), or evaluate's (length-sorted) with its batch order shuffled, so that warm-up batches are a
 // random draw rather than the shortest.
-std::vector<std::vector<size_t>> plan_batches(const std::vector<size_t>& lengths, int64_t batch, bool training,
-                                              const BenchSettings& s) {
+std::vector<std::vector<size_t>> plan_batches(const std::vector<size_t>& lengths, int64_t batch,
+                                              bool training, const BenchSettings& s) {
   if (training)
     return data::plan_train_batches(lengths, batch, s.data_seed, /*epoch=*/0,
                                     s.bucketed ? data::kDefaultBucketBatches : 1);
@@ -242,6 +242,15 @@ double gemm_gflops(torch::ScalarType dtype, int64_t m, int64_t k, int64_t n, dou
   } while (elapsed < seconds || iters < 2);
   return 2.0 * static_cast<double>(m * k * n) * static_cast<double>(iters) / elapsed / 1e9;
 }
+
+}  // namespace
+
+std::string inference_profile_file(const std::string& profile_file) {
+  fs::path p(profile_file);
+  return (p.parent_path() / (p.stem().string() + ".infer" + p.extension().string())).string();
+}
+
+namespace {
 
 struct Timed {
   std::vector<double> seconds;  // per timed batch
@@ -333,6 +342,15 @@ Timed time_inference(models::SequenceClassifier& model, const Workload& w, const
     out.samples += b;
     out.tokens += b * static_cast<double>(longest);
     out.flops += b * forward_flops(fm, static_cast<double>(longest));
+  }
+  if (!s.profile_file.empty() && !d.infer_batches.empty()) {  // the last batch again, untimed, profiled
+    std::vector<std::vector<int64_t>> ids;
+    for (size_t r : d.infer_batches.back()) {
+      ids.push_back(d.rows.input_ids[r]);
+      if (w.pad_to > 0) ids.back().resize(static_cast<size_t>(w.pad_to), d.pad_id);
+    }
+    torch::autograd::profiler::RecordProfile profile(inference_profile_file(s.profile_file));
+    predict(model, ids, settings);
   }
   return out;
 }

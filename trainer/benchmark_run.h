@@ -38,7 +38,8 @@ struct BenchSettings {
   // cut from the length-sorted rows); false: as the reference does (random rows, each batch padded to its
   // longest). Either way the same rows are timed; pad_to > 0 workloads pad every row regardless.
   bool bucketed = true;
-  // Non-empty: one extra training step under torch's profiler, written as a chrome://tracing JSON file.
+  // Non-empty: one extra training step under torch's profiler, written as a chrome://tracing JSON file, and
+  // one extra inference batch into inference_profile_file(profile_file).
   std::string profile_file;
 };
 
@@ -49,6 +50,10 @@ struct GemmPeak {
   double fp32 = 0;
 };
 GemmPeak measure_gemm_peak(double seconds);
+
+// Where --profile FILE puts the inference batch's trace: FILE with ".infer" before its extension
+// ("/tmp/step.json" -> "/tmp/step.infer.json").
+std::string inference_profile_file(const std::string& profile_file);
 
 // Runs the phases of `workload`; each figure goes to `on_figure` as soon as it is measured. Returns all
 // figures. Throws InputError for a workload that needs --model without one, or a missing file.

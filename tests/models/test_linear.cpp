@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "models/autocast.h"
+
 namespace attune::models {
 
 // A Linear without an adapter computes exactly torch's linear; with one, it adds the adapter's delta.
@@ -13,11 +15,40 @@ TEST(Linear, MatchesTorchLinearAndAddsAdapterDelta) {
   EXPECT_TRUE(torch::allclose(lin(x), expected, /*rtol=*/1e-6, /*atol=*/1e-6));
 
   struct Doubler : LinearAdapter {
-    torch::Tensor delta(const torch::Tensor& x) override { return x.sum(-1, /*keepdim=*/true).expand({-1, -1, 3}); }
+    bool active() const override { return true; }
+    torch::Tensor delta(const torch::Tensor& x) override {
+      return x.sum(-1, /*keepdim=*/true).expand({-1, -1, 3});
+    }
   };
   lin->adapter = std::make_shared<Doubler>();
   EXPECT_TRUE(torch::allclose(lin(x), expected + x.sum(-1, true), 1e-6, 1e-6));
   EXPECT_EQ(lin->named_parameters().size(), 2u);
+}
+
+// Under bf16 autocast the product is bf16 and the bias is added as bf16 (Python's F.linear under
+// torch.autocast casts the bias too), for a frozen weight (the cached cast) and a trained one alike; the
+// bias's gradient arrives in fp32.
+TEST(Linear, Bf16AutocastAddsTheBf16BiasToTheBf16Product) {
+  torch::manual_seed(1);
+  for (const bool frozen : {true, false}) {
+    Linear lin(/*in_features=*/16, /*out_features=*/24);
+    lin->weight.set_requires_grad(!frozen);
+    const auto x = torch::randn({2, 3, 16});
+    torch::Tensor y;
+    {
+      CpuAutocast autocast;
+      y = lin(x);
+    }
+    const auto expected =
+        torch::matmul(x.to(torch::kBFloat16), lin->weight.detach().to(torch::kBFloat16).t()) +
+        lin->bias.detach().to(torch::kBFloat16);
+    EXPECT_EQ(y.scalar_type(), torch::kBFloat16);
+    EXPECT_TRUE(torch::equal(y, expected)) << (frozen ? "frozen" : "trained") << " weight";
+    y.to(torch::kFloat).sum().backward();
+    ASSERT_TRUE(lin->bias.grad().defined());
+    EXPECT_EQ(lin->bias.grad().scalar_type(), torch::kFloat);
+    EXPECT_TRUE(torch::allclose(lin->bias.grad(), torch::full({24}, 6.0)));
+  }
 }
 
 }  // namespace attune::models

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "data/errors.h"
+#include "models/autocast.h"
 #include "peft/trainable.h"
 #include "tiny_model.h"
 
@@ -100,6 +101,43 @@ TEST(Lora, ForwardAndGradientsMatchPlainTorchMath) {
 
   set_lora_enabled(model, false);
   EXPECT_TRUE(torch::allclose(q.forward(x), torch::nn::functional::linear(x, q.weight, q.bias)));
+}
+
+// Under bf16 autocast the delta is PEFT's lora_B(lora_A(x)) * scaling bit for bit, values and gradients,
+// both where attune scales B's small input instead (a power-of-two scaling: alpha 8 / r 4) and where it
+// cannot (alpha 6 / r 4).
+TEST(Lora, Bf16DeltaIsPeftsFormulaBitForBit) {
+  for (const double alpha : {8.0, 6.0}) {
+    torch::manual_seed(4);
+    TinyClassifier model;
+    apply_lora(model, config_r(/*r=*/4, alpha));
+    auto& k = *model.roberta->encoder->layer[0]->as<testing::TinyLayerImpl>()->attention->self->key;
+    auto lora = lora_of(k);
+    {
+      torch::NoGradGuard no_grad;
+      lora->lora_B->weight.normal_();
+    }
+    const auto x = torch::randn({3, 5, 8});
+    const auto g = torch::randn({3, 5, 8}).to(torch::kBFloat16);
+    torch::Tensor delta, expected, a_grad, b_grad;
+    {
+      models::CpuAutocast autocast;
+      delta = lora->delta(x);
+      (delta * g).sum().backward();
+      a_grad = lora->lora_A->weight.grad().clone();
+      b_grad = lora->lora_B->weight.grad().clone();
+      lora->lora_A->weight.mutable_grad().zero_();
+      lora->lora_B->weight.mutable_grad().zero_();
+      const auto h = x.to(torch::kBFloat16);
+      expected = torch::linear(torch::linear(h, lora->lora_A->weight), lora->lora_B->weight) * lora->scaling;
+      (expected * g).sum().backward();
+    }
+    SCOPED_TRACE("lora_alpha " + std::to_string(alpha));
+    EXPECT_EQ(delta.scalar_type(), torch::kBFloat16);
+    EXPECT_TRUE(torch::equal(delta, expected));
+    EXPECT_TRUE(torch::equal(a_grad, lora->lora_A->weight.grad()));
+    EXPECT_TRUE(torch::equal(b_grad, lora->lora_B->weight.grad()));
+  }
 }
 
 // lora_dropout drops in train mode only (PEFT's nn.Dropout on the adapter input).

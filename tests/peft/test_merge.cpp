@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "models/autocast.h"
 #include "peft/lora.h"
 #include "tiny_model.h"
 
@@ -78,6 +79,72 @@ TEST(Merge, Bf16WeightsRoundOnce) {
   merge_lora(*model);
   EXPECT_EQ(v.weight.scalar_type(), torch::kBFloat16);
   EXPECT_TRUE(torch::equal(v.weight, expected));
+}
+
+// The logits of `model` on ids() under bf16 autocast, without autograd (as evaluate/predict run it).
+torch::Tensor bf16_inference(models::SequenceClassifier& model) {
+  torch::NoGradGuard no_grad;
+  models::CpuAutocast autocast;
+  return model.forward(ids(), {}).logits;
+}
+
+// Where no gradient is taken under bf16 autocast, an adapted Linear runs its adapter folded into the bf16
+// weight: exactly what the merged export computes (a second model, merged and unloaded, not a merge/unmerge
+// round trip, which itself moves W by an fp32 rounding).
+TEST(Merge, Bf16InferenceIsTheMergedModelBitForBit) {
+  auto model = adapted_model();
+  auto merged = adapted_model();  // the same seed: the same weights
+  merge_and_unload(*merged);
+  const auto folded = bf16_inference(*model);
+  EXPECT_TRUE(torch::equal(folded, bf16_inference(*merged)));
+  // With autograd on the adapter runs beside the weight, as PEFT does: close, not the same rounding.
+  torch::Tensor unfolded;
+  {
+    models::CpuAutocast autocast;
+    unfolded = model->forward(ids(), {}).logits;
+  }
+  EXPECT_FALSE(torch::equal(folded, unfolded)) << "the no-grad path should be the folded one";
+  EXPECT_TRUE(torch::allclose(folded.to(torch::kFloat), unfolded.to(torch::kFloat), 0.05, 0.05));
+}
+
+// The folded weight follows the adapter: an update of B in place (an optimizer step) or a disabled
+// adapter is seen at the next forward, not a stale copy.
+TEST(Merge, FoldedWeightFollowsAdapterUpdates) {
+  auto model = adapted_model();
+  const auto before = bf16_inference(*model);
+  auto update = [](torch::nn::Module& m) {
+    torch::NoGradGuard no_grad;
+    for (auto& [path, linear] : lora_linears(m)) lora_of(*linear)->lora_B->weight.mul_(-1.5);
+  };
+  update(*model);
+  auto merged = adapted_model();
+  update(*merged);
+  merge_and_unload(*merged);
+  const auto after = bf16_inference(*model);
+  EXPECT_FALSE(torch::equal(after, before));
+  EXPECT_TRUE(torch::equal(after, bf16_inference(*merged)));
+
+  set_lora_enabled(*model, false);
+  torch::manual_seed(7);  // adapted_model's seed: the same base weights, no adapter
+  testing::TinyClassifier plain;
+  plain.eval();
+  EXPECT_TRUE(torch::equal(bf16_inference(*model), bf16_inference(plain)));
+}
+
+// Live dropout (train mode) keeps the adapter unfolded even without autograd.
+TEST(Merge, LiveDropoutIsNotFolded) {
+  torch::manual_seed(7);
+  testing::TinyClassifier model;
+  LoraConfig c;
+  c.r = 4;
+  c.lora_alpha = 8;
+  c.lora_dropout = 0.5;
+  apply_lora(model, c);
+  auto lora = lora_of(*lora_linears(model).front().second);
+  model.train();
+  EXPECT_FALSE(lora->foldable());
+  model.eval();
+  EXPECT_TRUE(lora->foldable());
 }
 
 }  // namespace
