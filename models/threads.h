@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace attune::models {
 
@@ -13,6 +14,7 @@ struct ThreadSettings {
   int available_cpus = 0;       // CPUs this process may run on (sched_getaffinity)
   std::string omp_wait_policy;  // OMP_WAIT_POLICY as the process started ("" : unset, libgomp's default)
   std::string gomp_spincount;   // GOMP_SPINCOUNT likewise
+  std::string omp_wait_note;    // why ensure_omp_wait_policy chose them ("" : it did not)
 };
 
 // Sets torch's intra-op threads to `threads` (<= 0: the CPUs this process may run on, so a taskset or
@@ -32,12 +34,39 @@ int auto_intra_op_threads(int hidden_size, int available);
 // updated to the threads in force.
 std::string settle_auto_threads(int configured_threads, int hidden_size, ThreadSettings* settings = nullptr);
 
-// When OMP_WAIT_POLICY and GOMP_SPINCOUNT are both unset, sets OMP_WAIT_POLICY=`policy` ("PASSIVE" or
-// "ACTIVE") and replaces the process with /proc/self/exe run with the same argv (returns only if it
-// did not re-execute: a variable already set, or exec failed). `policy` "" does nothing.
-void ensure_omp_wait_policy(int argc, char** argv, const std::string& policy = "PASSIVE");
+// How idle OpenMP threads wait for the next parallel region (libgomp reads it once, when it is loaded):
+//   "passive": sleep at once (OMP_WAIT_POLICY=PASSIVE); every parallel region pays futex wake-ups.
+//   "spin":    spin up to kOmpSpinCount iterations, then sleep (GOMP_SPINCOUNT=kOmpSpinCount).
+//   "active":  spin without end (OMP_WAIT_POLICY=ACTIVE).
+//   "auto":    "spin" when the CPUs this process may use were idle as it started (other work kept fewer than
+//              kBusyCpusForPassive of them busy over kIdleSampleMs), else "passive".
+// Measured on the 2-core VM (docs/performance.md): idle, spinning briefly trains roberta-base LoRA ~30 % and
+// infers ~40 % faster than sleeping at once and halves one-request latency; with one other busy process,
+// spinning loses to passive (latency 22 -> 90 ms).
+constexpr const char* kOmpSpinCount = "10000";
+constexpr double kBusyCpusForPassive = 0.5;
+constexpr int kIdleSampleMs = 50;
 
-// "intra-op threads 2 of 2 CPUs, OMP_WAIT_POLICY=PASSIVE" for logs.
+// CPUs (of `cpus`, by index) kept busy between two /proc/stat snapshots: the sum over them of busy time
+// (user, nice, system, irq, softirq, steal) over elapsed time. CPUs missing from either snapshot count 0.
+double busy_cpus(const std::string& proc_stat_before, const std::string& proc_stat_after,
+                 const std::vector<int>& cpus);
+
+// busy_cpus over the CPUs this process may run on, sampled kIdleSampleMs apart; -1 when /proc/stat cannot
+// be read.
+double busy_cpus_now();
+
+// The policy "auto" settles on for `busy` CPUs (busy < 0: unknown, "passive"); other policies unchanged.
+std::string resolve_omp_wait(const std::string& policy, double busy);
+
+// When OMP_WAIT_POLICY and GOMP_SPINCOUNT are both unset, sets them for `policy` (see above; "auto" is
+// resolved here, sampling /proc/stat) and replaces the process with /proc/self/exe run with the same argv,
+// noting the choice in ATTUNE_OMP_WAIT for describe(). Returns only if it did not re-execute: a variable
+// already set, policy "" or "inherit", or exec failed.
+void ensure_omp_wait_policy(int argc, char** argv, const std::string& policy = "auto");
+
+// "intra-op threads 2 of 2 CPUs, OpenMP wait spin (GOMP_SPINCOUNT=10000; auto: 0.03 CPUs busy at start)"
+// for logs.
 std::string describe(const ThreadSettings& settings);
 
 }  // namespace attune::models

@@ -50,7 +50,7 @@ int run(int argc, char** argv) {
       "reference\n"
       "in ../shared/reference/ (batch 32 training, 64 inference); `bench --list` names them.",
       "bench"};
-  std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "passive",
+  std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "auto",
               batching = "bucketed";
   bool list = false, json = false, no_weight_cache = false, torch_dropout = false;
   int threads = 0;
@@ -105,10 +105,11 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(0, 1024));
   app.add_option(
          "--omp-wait", omp_wait,
-         "OpenMP wait policy: passive, active, or inherit (leave OMP_WAIT_POLICY as the environment has "
-         "it); applied by re-executing bench once")
+         "OpenMP wait policy: auto (spin briefly when the CPUs are idle at start, else passive; what every "
+         "tool does), spin, passive, active, or inherit (leave OMP_WAIT_POLICY/GOMP_SPINCOUNT as the "
+         "environment has them); applied by re-executing bench once")
       ->capture_default_str()
-      ->check(CLI::IsMember({"passive", "active", "inherit"}));
+      ->check(CLI::IsMember({"auto", "spin", "passive", "active", "inherit"}));
   app.footer(
       "Examples:\n  bench --list\n  bench roberta-lora-bf16 --warmup 3 --steps 8\n"
       "  bench roberta-lora-bf16-4class --tokenizer ../shared/tokenizers/roberta-base\n"
@@ -121,8 +122,7 @@ int run(int argc, char** argv) {
   const auto& workload = trainer::find_workload(workload_name);
   s.phases = trainer::parse_phases(phases);
   s.bucketed = batching == "bucketed";
-  if (omp_wait != "inherit")
-    models::ensure_omp_wait_policy(argc, argv, omp_wait == "passive" ? "PASSIVE" : "ACTIVE");
+  models::ensure_omp_wait_policy(argc, argv, omp_wait);
   const auto thread_settings = models::apply_thread_policy(threads);
   models::set_bf16_weight_cache(!no_weight_cache);
   models::set_fast_dropout(!torch_dropout);
