@@ -90,7 +90,9 @@ std::pair<torch::Tensor, torch::Tensor> BertSelfAttentionImpl::forward(const tor
   // [B, T, H] -> [B, heads, T, d]
   auto heads = [&](const torch::Tensor& x) { return x.view({B, T, num_heads, head_size}).transpose(1, 2); };
   const auto h = autocast_input(hidden);  // one bf16 cast for Q, K, V and their adapters
-  auto q = heads(query(h)), k = heads(key(h)), v = heads(value(h));
+  auto qkv = qkv_.forward({query.get(), key.get(), value.get()}, h);
+  if (qkv.empty()) qkv = {query(h), key(h), value(h)};
+  auto q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);
   auto scores =
       torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_size));  // [B, h, T, T]
   scores = scores + mask;

@@ -39,6 +39,9 @@ struct BertSelfAttentionImpl : torch::nn::Module {
   int64_t num_heads, head_size;
   Linear query{nullptr}, key{nullptr}, value{nullptr};
   FastDropout dropout{nullptr};
+
+ private:
+  FusedLinears qkv_;  // query, key and value as one product where no gradient is taken
 };
 TORCH_MODULE(BertSelfAttention);
 

@@ -130,10 +130,12 @@ torch::Tensor DisentangledSelfAttentionImpl::split_heads(const torch::Tensor& x)
 std::pair<torch::Tensor, torch::Tensor> DisentangledSelfAttentionImpl::forward(
     const torch::Tensor& hidden, const torch::Tensor& mask, const RelativePositions& rel,
     const torch::Tensor& rel_embeddings, bool output_attentions) {
-  const auto h = autocast_input(hidden);      // one bf16 cast for Q, K, V and their adapters
-  const auto q = split_heads(query_proj(h));  // [B, heads, T, d]
-  const auto k = split_heads(key_proj(h));    // [B, heads, T, d]
-  const auto v = split_heads(value_proj(h));  // [B, heads, T, d]
+  const auto h = autocast_input(hidden);  // one bf16 cast for Q, K, V and their adapters
+  auto qkv = qkv_.forward({query_proj.get(), key_proj.get(), value_proj.get()}, h);
+  if (qkv.empty()) qkv = {query_proj(h), key_proj(h), value_proj(h)};
+  const auto q = split_heads(qkv[0]);  // [B, heads, T, d]
+  const auto k = split_heads(qkv[1]);  // [B, heads, T, d]
+  const auto v = split_heads(qkv[2]);  // [B, heads, T, d]
 
   const auto scale = scaled_size_sqrt(head_dim, scale_factor, q);
   auto scores = torch::matmul(q, k.transpose(-1, -2) / scale);  // [B, heads, T, T]

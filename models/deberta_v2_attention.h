@@ -68,6 +68,7 @@ struct DisentangledSelfAttentionImpl : torch::nn::Module {
   Linear pos_key_proj{nullptr}, pos_query_proj{nullptr};  // only without share_att_key
 
  private:
+  FusedLinears qkv_;  // query_proj, key_proj and value_proj as one product where no gradient is taken
   // x: [B, T, heads*head_dim] -> [B, heads, T, head_dim]
   torch::Tensor split_heads(const torch::Tensor& x) const;
   // c2p + p2c bias. q, k: [B, heads, T, head_dim]; rel_embeddings: [R, H] -> [B, heads, T, T] (undefined:

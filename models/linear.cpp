@@ -11,7 +11,15 @@ namespace attune::models {
 
 namespace {
 std::atomic<bool> g_bf16_weight_cache{true};
+std::atomic<bool> g_fused_linears{true};
 }  // namespace
+
+void set_fused_linears(bool enabled) {
+  g_fused_linears = enabled;
+}
+bool fused_linears_enabled() {
+  return g_fused_linears;
+}
 
 void set_bf16_weight_cache(bool enabled) {
   g_bf16_weight_cache = enabled;
@@ -45,8 +53,32 @@ torch::Tensor LinearImpl::bf16_weight(const LinearAdapter* fold) {
     cache_version_ = version;
     cache_data_ = weight.data_ptr();
     cache_fold_ = std::move(key);
+    ++cache_generation_;
   }
   return bf16_cache_;
+}
+
+torch::Tensor LinearImpl::bf16_bias() {
+  if (!bias.defined()) return {};
+  if (bias.requires_grad() && torch::GradMode::is_enabled()) return bias.to(torch::kBFloat16);
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  if (!bf16_bias_cache_.defined() || bias_version_ != bias._version() || bias_data_ != bias.data_ptr() ||
+      bf16_bias_cache_.sizes() != bias.sizes()) {
+    torch::NoGradGuard no_grad;
+    bf16_bias_cache_ = bias.to(torch::kBFloat16);
+    bias_version_ = bias._version();
+    bias_data_ = bias.data_ptr();
+    ++cache_generation_;
+  }
+  return bf16_bias_cache_;
+}
+
+torch::Tensor LinearImpl::inference_bf16_weight() {
+  if (torch::GradMode::is_enabled() || !g_bf16_weight_cache || !uses_bf16_autocast() ||
+      weight.requires_grad())
+    return {};
+  if (!adapter || !adapter->active()) return bf16_weight();
+  return adapter->foldable() ? bf16_weight(adapter.get()) : torch::Tensor();
 }
 
 bool LinearImpl::uses_bf16_autocast() const {
@@ -60,7 +92,7 @@ torch::Tensor LinearImpl::bf16_product(const torch::Tensor& x, const torch::Tens
   // the whole product to fp32 and back (three passes), and aten::linear's fused addmm is ~20 % slower than
   // the bare product for 768x3072 here (oneDNN through torch 1.13).
   auto y = torch::matmul(autocast_input(x), w.t());
-  if (bias.defined()) y.add_(bias.to(torch::kBFloat16));
+  if (bias.defined()) y.add_(bf16_bias());
   return y;
 }
 
@@ -73,13 +105,48 @@ torch::Tensor LinearImpl::base_forward(const torch::Tensor& x) {
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  // No gradient taken, bf16 autocast, frozen weight: one bf16 product, an adapter folded into the cached
+  // weight, so the layer computes exactly what its merged export computes.
+  if (const auto w = inference_bf16_weight(); w.defined()) return bf16_product(x, w);
   if (!adapter || !adapter->active()) return base_forward(x);
-  // No gradient taken, bf16 autocast, frozen weight: the adapter folded into the cached bf16 weight, so
-  // the layer computes exactly what its merged export computes, in one product.
-  if (!torch::GradMode::is_enabled() && g_bf16_weight_cache && uses_bf16_autocast() &&
-      !weight.requires_grad() && adapter->foldable())
-    return bf16_product(x, bf16_weight(adapter.get()));
   return base_forward(x) + adapter->delta(x);
+}
+
+std::vector<torch::Tensor> FusedLinears::forward(const std::vector<LinearImpl*>& layers,
+                                                 const torch::Tensor& x) {
+  if (!g_fused_linears || layers.empty()) return {};
+  std::vector<torch::Tensor> weights, biases;
+  std::vector<uint64_t> key;
+  for (auto* layer : layers) {
+    auto w = layer->inference_bf16_weight();
+    if (!w.defined() || w.size(1) != x.size(-1) || layer->bias.defined() != layers.front()->bias.defined())
+      return {};
+    weights.push_back(std::move(w));
+    if (layer->bias.defined()) biases.push_back(layer->bf16_bias());
+    key.push_back(reinterpret_cast<uintptr_t>(layer));
+    key.push_back(layer->bf16_generation());
+  }
+  torch::Tensor weight, bias;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (key != built_from_) {
+      torch::NoGradGuard no_grad;
+      weight_ = torch::cat(weights, 0);
+      bias_ = biases.empty() ? torch::Tensor() : torch::cat(biases, 0);
+      built_from_ = std::move(key);
+    }
+    weight = weight_;
+    bias = bias_;
+  }
+  auto y = torch::matmul(autocast_input(x), weight.t());  // [..., sum of out]
+  if (bias.defined()) y.add_(bias);
+  std::vector<torch::Tensor> out;
+  int64_t offset = 0;
+  for (const auto& w : weights) {
+    out.push_back(y.narrow(-1, offset, w.size(0)));
+    offset += w.size(0);
+  }
+  return out;
 }
 
 }  // namespace attune::models

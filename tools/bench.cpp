@@ -52,7 +52,7 @@ int run(int argc, char** argv) {
       "bench"};
   std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "auto",
               batching = "bucketed";
-  bool list = false, json = false, no_weight_cache = false, torch_dropout = false;
+  bool list = false, json = false, no_weight_cache = false, no_fused_qkv = false, torch_dropout = false;
   int threads = 0;
   trainer::BenchSettings s;
   app.add_option("workload", workload_name, "workload name (see --list)")->capture_default_str();
@@ -66,12 +66,14 @@ int run(int argc, char** argv) {
   app.add_option("--data", s.data_csv,
                  "CSV for the 4class workloads (default: data/generated/4class/train.csv, or the 4class "
                  "preset generated in memory when that file is absent)");
-  app.add_option("--profile", s.profile_file,
-                 "also profile one training step (torch's autograd profiler) into this chrome://tracing JSON "
-                 "file, and one "
-                 "inference batch into FILE with .infer before its extension");
+  app.add_option(
+      "--profile", s.profile_file,
+      "also profile one training step (torch's autograd profiler) into this chrome://tracing JSON file, one "
+      "inference batch into FILE with .infer before its extension, and one request into FILE with .latency");
   app.add_flag("--no-weight-cache", no_weight_cache,
                "let autocast re-cast frozen weights on every forward (the old path, for comparison)");
+  app.add_flag("--no-fused-qkv", no_fused_qkv,
+               "run Q, K and V as three products in inference too (the old path, for comparison)");
   app.add_flag("--torch-dropout", torch_dropout,
                "draw dropout masks with torch's serial bernoulli_ (the old path, for comparison)");
   app.add_option("--batching", batching,
@@ -125,6 +127,7 @@ int run(int argc, char** argv) {
   models::ensure_omp_wait_policy(argc, argv, omp_wait);
   const auto thread_settings = models::apply_thread_policy(threads);
   models::set_bf16_weight_cache(!no_weight_cache);
+  models::set_fused_linears(!no_fused_qkv);
   models::set_fast_dropout(!torch_dropout);
   const auto load = load_average();
 

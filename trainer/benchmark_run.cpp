@@ -245,9 +245,9 @@ double gemm_gflops(torch::ScalarType dtype, int64_t m, int64_t k, int64_t n, dou
 
 }  // namespace
 
-std::string inference_profile_file(const std::string& profile_file) {
+std::string phase_profile_file(const std::string& profile_file, const std::string& phase) {
   fs::path p(profile_file);
-  return (p.parent_path() / (p.stem().string() + ".infer" + p.extension().string())).string();
+  return (p.parent_path() / (p.stem().string() + "." + phase + p.extension().string())).string();
 }
 
 namespace {
@@ -349,7 +349,7 @@ Timed time_inference(models::SequenceClassifier& model, const Workload& w, const
       ids.push_back(d.rows.input_ids[r]);
       if (w.pad_to > 0) ids.back().resize(static_cast<size_t>(w.pad_to), d.pad_id);
     }
-    torch::autograd::profiler::RecordProfile profile(inference_profile_file(s.profile_file));
+    torch::autograd::profiler::RecordProfile profile(phase_profile_file(s.profile_file, "infer"));
     predict(model, ids, settings);
   }
   return out;
@@ -368,6 +368,10 @@ std::vector<double> time_latency(models::SequenceClassifier& model, const Worklo
     const auto start = Clock::now();
     predict(model, {row}, settings);
     if (i >= s.latency_warmup) ms.push_back(1e3 * seconds_since(start));
+  }
+  if (!s.profile_file.empty()) {  // one more request, untimed, profiled
+    torch::autograd::profiler::RecordProfile profile(phase_profile_file(s.profile_file, "latency"));
+    predict(model, {row}, settings);
   }
   return ms;
 }

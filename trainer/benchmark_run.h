@@ -38,8 +38,9 @@ struct BenchSettings {
   // cut from the length-sorted rows); false: as the reference does (random rows, each batch padded to its
   // longest). Either way the same rows are timed; pad_to > 0 workloads pad every row regardless.
   bool bucketed = true;
-  // Non-empty: one extra training step under torch's profiler, written as a chrome://tracing JSON file, and
-  // one extra inference batch into inference_profile_file(profile_file).
+  // Non-empty: one extra training step under torch's profiler, written as a chrome://tracing JSON file; one
+  // extra inference batch and one extra request likewise, into phase_profile_file(profile_file, "infer" /
+  // "latency").
   std::string profile_file;
 };
 
@@ -51,9 +52,9 @@ struct GemmPeak {
 };
 GemmPeak measure_gemm_peak(double seconds);
 
-// Where --profile FILE puts the inference batch's trace: FILE with ".infer" before its extension
-// ("/tmp/step.json" -> "/tmp/step.infer.json").
-std::string inference_profile_file(const std::string& profile_file);
+// Where --profile FILE puts the trace of another phase: FILE with ".PHASE" before its extension
+// ("/tmp/step.json", "infer" -> "/tmp/step.infer.json").
+std::string phase_profile_file(const std::string& profile_file, const std::string& phase);
 
 // Runs the phases of `workload`; each figure goes to `on_figure` as soon as it is measured. Returns all
 // figures. Throws InputError for a workload that needs --model without one, or a missing file.

@@ -13,7 +13,9 @@
 #include <string>
 
 #include "data/errors.h"
+#include "models/autocast.h"
 #include "models/hf_config.h"
+#include "models/linear.h"
 #include "models/model_factory.h"
 #include "models/safetensors.h"
 #include "test_paths.h"
@@ -313,6 +315,22 @@ TEST(DebertaV2, HFInitAndHeadModules) {
 
 // Padded positions never reach real ones, and a fully masked (padded) query row attends uniformly,
 // as HF's finfo.min fill gives it.
+// Inference under bf16 autocast runs query/key/value_proj as one product (key_proj also serves the shared
+// position keys): the same logits, bit for bit, as three separate products.
+TEST(DebertaV2, FusedQkvInferenceEqualsSeparateProducts) {
+  torch::manual_seed(1);
+  auto model = make_deberta_v2(tiny_config());
+  model->eval();
+  torch::NoGradGuard no_grad;
+  CpuAutocast autocast;
+  const auto ids = torch::randint(/*low=*/1, /*high=*/128, {3, 10});
+  const auto fused = model->forward(ids, torch::ones_like(ids)).logits;
+  set_fused_linears(false);
+  const auto separate = model->forward(ids, torch::ones_like(ids)).logits;
+  set_fused_linears(true);
+  EXPECT_TRUE(torch::equal(fused, separate));
+}
+
 TEST(DebertaV2, PaddingDoesNotLeakIntoRealTokens) {
   torch::manual_seed(0);
   auto model = make_deberta_v2(tiny_config());
