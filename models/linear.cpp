@@ -12,7 +12,12 @@ namespace attune::models {
 namespace {
 std::atomic<bool> g_bf16_weight_cache{true};
 std::atomic<bool> g_fused_linears{true};
+std::atomic<uint64_t> g_fused_count{0};
 }  // namespace
+
+uint64_t fused_linears_count() {
+  return g_fused_count;
+}
 
 void set_fused_linears(bool enabled) {
   g_fused_linears = enabled;
@@ -38,22 +43,34 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias) : in_features(in
   }
 }
 
+SourceStamp::SourceStamp(const torch::Tensor& t)
+    : storage_(t.storage()), data_(t.data_ptr()), version_(t._version()), sizes_(t.sizes().vec()) {}
+
+bool SourceStamp::matches(const torch::Tensor& t) const {
+  return storage_ && t.defined() && t.storage().unsafeGetStorageImpl() == storage_.unsafeGetStorageImpl() &&
+         t.data_ptr() == data_ && t._version() == version_ && t.sizes() == c10::IntArrayRef(sizes_);
+}
+
 torch::Tensor LinearImpl::bf16_weight(const LinearAdapter* fold) {
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  const auto version = weight._version();
+  const auto inputs = fold ? fold->fold_inputs() : std::vector<torch::Tensor>{};
   auto key = fold ? fold->fold_key() : std::vector<uint64_t>{};
-  if (!bf16_cache_.defined() || cache_version_ != version || cache_data_ != weight.data_ptr() ||
-      bf16_cache_.sizes() != weight.sizes() || cache_fold_ != key) {
+  bool current = bf16_cache_.defined() && cache_weight_.matches(weight) &&
+                 cache_folded_ == (fold != nullptr) && cache_fold_key_ == key &&
+                 cache_fold_inputs_.size() == inputs.size();
+  for (size_t i = 0; current && i < inputs.size(); ++i) current = cache_fold_inputs_[i].matches(inputs[i]);
+  if (!current) {
     torch::NoGradGuard no_grad;
     bf16_cache_.reset();  // the old copy goes before the new one is made
     // Folded: peft::merge_lora's arithmetic (fp32 W + D, in W's dtype), then autocast's cast.
     bf16_cache_ =
         fold ? (weight.to(torch::kFloat) + fold->weight_delta()).to(weight.scalar_type()).to(torch::kBFloat16)
              : weight.to(torch::kBFloat16);
-    cache_version_ = version;
-    cache_data_ = weight.data_ptr();
-    cache_fold_ = std::move(key);
-    ++cache_generation_;
+    cache_weight_ = SourceStamp(weight);
+    cache_folded_ = fold != nullptr;
+    cache_fold_inputs_.clear();
+    for (const auto& t : inputs) cache_fold_inputs_.emplace_back(t);
+    cache_fold_key_ = std::move(key);
   }
   return bf16_cache_;
 }
@@ -62,21 +79,18 @@ torch::Tensor LinearImpl::bf16_bias() {
   if (!bias.defined()) return {};
   if (bias.requires_grad() && torch::GradMode::is_enabled()) return bias.to(torch::kBFloat16);
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  if (!bf16_bias_cache_.defined() || bias_version_ != bias._version() || bias_data_ != bias.data_ptr() ||
-      bf16_bias_cache_.sizes() != bias.sizes()) {
+  if (!bf16_bias_cache_.defined() || !cache_bias_.matches(bias)) {
     torch::NoGradGuard no_grad;
     bf16_bias_cache_ = bias.to(torch::kBFloat16);
-    bias_version_ = bias._version();
-    bias_data_ = bias.data_ptr();
-    ++cache_generation_;
+    cache_bias_ = SourceStamp(bias);
   }
   return bf16_bias_cache_;
 }
 
 torch::Tensor LinearImpl::inference_bf16_weight() {
-  if (torch::GradMode::is_enabled() || !g_bf16_weight_cache || !uses_bf16_autocast() ||
-      weight.requires_grad())
-    return {};
+  // Without autograd requires_grad does not matter (a trained or loaded model infers with its weights as
+  // they are); the stamps see any update.
+  if (torch::GradMode::is_enabled() || !g_bf16_weight_cache || !uses_bf16_autocast()) return {};
   if (!adapter || !adapter->active()) return bf16_weight();
   return adapter->foldable() ? bf16_weight(adapter.get()) : torch::Tensor();
 }
@@ -87,10 +101,11 @@ bool LinearImpl::uses_bf16_autocast() const {
 }
 
 torch::Tensor LinearImpl::bf16_product(const torch::Tensor& x, const torch::Tensor& w) {
-  // As Python's F.linear under torch.autocast: weight and bias cast to bf16, the product in bf16. The bias
-  // is added to the bf16 product in place: torch::nn::functional::linear adds the fp32 bias, which promoted
-  // the whole product to fp32 and back (three passes), and aten::linear's fused addmm is ~20 % slower than
-  // the bare product for 768x3072 here (oneDNN through torch 1.13).
+  // The formula of Python's F.linear under torch.autocast (weight and bias cast to bf16, the product in
+  // bf16), with the bias added to the rounded bf16 product in place. torch::nn::functional::linear added
+  // the fp32 bias instead, which promoted the whole product to fp32 and back (three passes); aten::linear's
+  // addmm (which adds the bias before its one rounding) is ~20 % slower than the bare product for 768x3072
+  // here (oneDNN through torch 1.13).
   auto y = torch::matmul(autocast_input(x), w.t());
   if (bias.defined()) y.add_(bf16_bias());
   return y;
@@ -98,15 +113,15 @@ torch::Tensor LinearImpl::bf16_product(const torch::Tensor& x, const torch::Tens
 
 torch::Tensor LinearImpl::base_forward(const torch::Tensor& x) {
   if (!uses_bf16_autocast()) return torch::linear(x, weight, bias);
-  // A frozen weight uses the copy cast once (autocast's own cast cache keeps only leaves that require
-  // grad, so it would cast it anew on every call); same values as autocast's cast.
-  const bool cached = g_bf16_weight_cache && !weight.requires_grad();
+  // A weight no gradient reaches uses the copy cast once (autocast's own cast cache keeps only leaves that
+  // require grad, so it would cast it anew on every call); same values as autocast's cast.
+  const bool cached = g_bf16_weight_cache && (!weight.requires_grad() || !torch::GradMode::is_enabled());
   return bf16_product(x, cached ? bf16_weight() : weight.to(torch::kBFloat16));
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
-  // No gradient taken, bf16 autocast, frozen weight: one bf16 product, an adapter folded into the cached
-  // weight, so the layer computes exactly what its merged export computes.
+  // No gradient taken, bf16 autocast: one bf16 product, an adapter folded into the cached weight, so the
+  // layer computes exactly what its merged export computes.
   if (const auto w = inference_bf16_weight(); w.defined()) return bf16_product(x, w);
   if (!adapter || !adapter->active()) return base_forward(x);
   return base_forward(x) + adapter->delta(x);
@@ -115,29 +130,39 @@ torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
 std::vector<torch::Tensor> FusedLinears::forward(const std::vector<LinearImpl*>& layers,
                                                  const torch::Tensor& x) {
   if (!g_fused_linears || layers.empty()) return {};
+  if (torch::GradMode::is_enabled()) {  // training: free the stack (and the copies it holds) until inference
+    std::lock_guard<std::mutex> lock(mutex_);
+    weight_ = bias_ = torch::Tensor();
+    parts_.clear();
+    return {};
+  }
   std::vector<torch::Tensor> weights, biases;
-  std::vector<uint64_t> key;
   for (auto* layer : layers) {
     auto w = layer->inference_bf16_weight();
     if (!w.defined() || w.size(1) != x.size(-1) || layer->bias.defined() != layers.front()->bias.defined())
       return {};
     weights.push_back(std::move(w));
     if (layer->bias.defined()) biases.push_back(layer->bf16_bias());
-    key.push_back(reinterpret_cast<uintptr_t>(layer));
-    key.push_back(layer->bf16_generation());
   }
+  std::vector<torch::Tensor> parts = weights;
+  parts.insert(parts.end(), biases.begin(), biases.end());
   torch::Tensor weight, bias;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (key != built_from_) {
+    // The layers replace their copies when they change, and parts_ holds the ones the stack was built from,
+    // so identity says whether it is current.
+    bool current = parts_.size() == parts.size();
+    for (size_t i = 0; current && i < parts.size(); ++i) current = parts_[i].is_same(parts[i]);
+    if (!current) {
       torch::NoGradGuard no_grad;
       weight_ = torch::cat(weights, 0);
       bias_ = biases.empty() ? torch::Tensor() : torch::cat(biases, 0);
-      built_from_ = std::move(key);
+      parts_ = std::move(parts);
     }
     weight = weight_;
     bias = bias_;
   }
+  ++g_fused_count;
   auto y = torch::matmul(autocast_input(x), weight.t());  // [..., sum of out]
   if (bias.defined()) y.add_(bias);
   std::vector<torch::Tensor> out;

@@ -6,7 +6,6 @@
 
 #include <torch/torch.h>
 
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -24,10 +23,12 @@ struct LinearAdapter {
   // Folding: where no gradient is taken, a linear adapter may run as part of the weight, y = x (W + D)ᵀ + b,
   // one product instead of three (the Linear does so under bf16 autocast). foldable(): whether delta(x) is
   // x Dᵀ right now (false while dropout is live, say). weight_delta(): D [out, in] in fp32, computed exactly
-  // as merging it into the weight would. fold_key(): changes whenever D may have (parameters updated or
-  // replaced), so the Linear knows when its folded copy is stale.
+  // as merging it into the weight would. fold_inputs(): the tensors D is computed from, and fold_key(): the
+  // rest of the state it depends on, as numbers; the Linear rebuilds its folded copy when either changes
+  // (a tensor updated in place or replaced, the key different).
   virtual bool foldable() const { return false; }
   virtual torch::Tensor weight_delta() const { return {}; }
+  virtual std::vector<torch::Tensor> fold_inputs() const { return {}; }
   virtual std::vector<uint64_t> fold_key() const { return {}; }
 };
 
@@ -40,6 +41,25 @@ bool bf16_weight_cache_enabled();
 // to measure what it saves). Process-wide.
 void set_fused_linears(bool enabled);
 bool fused_linears_enabled();
+// How many fused products FusedLinears has run in this process (for tests and profiles).
+uint64_t fused_linears_count();
+
+// What a cached copy was made from: the tensor's storage (held, so it cannot be freed and its address
+// reused while the copy lives), data pointer, version counter and shape. The copy is current while the
+// tensor still has all four: an in-place update moves the version, a replaced tensor (set_data, a
+// loaded state dict) the storage.
+class SourceStamp {
+ public:
+  SourceStamp() = default;
+  explicit SourceStamp(const torch::Tensor& t);
+  bool matches(const torch::Tensor& t) const;
+
+ private:
+  c10::Storage storage_;
+  const void* data_ = nullptr;
+  int64_t version_ = -1;
+  std::vector<int64_t> sizes_;
+};
 
 struct LinearImpl : torch::nn::Module {
   LinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
@@ -50,23 +70,20 @@ struct LinearImpl : torch::nn::Module {
   // The base projection alone, without the adapter. x: [..., in] -> [..., out]
   torch::Tensor base_forward(const torch::Tensor& x);
 
-  // The weight as bf16 for a frozen layer under bf16 autocast, cast once and reused until the weight
-  // changes (its version counter or storage), instead of autocast re-casting it on every forward. With
-  // `fold`: bf16(W + fold->weight_delta()), the weight a merged copy of the layer would cast, reused until
-  // W or fold->fold_key() changes. One copy is kept (the last one asked for).
+  // The weight as bf16 under bf16 autocast, cast once and reused until the weight changes (see SourceStamp)
+  // instead of autocast re-casting it on every forward. With `fold`: bf16(W + fold->weight_delta()), the
+  // weight a merged copy of the layer would cast, reused until W, fold's inputs or fold's key change. One
+  // copy is kept (the last one asked for).
   torch::Tensor bf16_weight(const LinearAdapter* fold = nullptr);
 
-  // The bias as bf16 under bf16 autocast: cast once and reused until it changes while no gradient can
-  // reach it (frozen, or no autograd); a fresh cast (on the autograd tape) otherwise. Undefined without one.
+  // The bias as bf16 under bf16 autocast: cast once and reused until it changes where no gradient can reach
+  // it (frozen, or no autograd); a fresh cast (on the autograd tape) otherwise. Undefined without one.
   torch::Tensor bf16_bias();
 
   // The bf16 weight forward(x) multiplies by right now, when it runs as one bf16 product without autograd
-  // (bf16 autocast, no grad mode, frozen weight, the adapter absent, inactive or folded in); undefined
-  // otherwise. Its value changes only with bf16_generation().
+  // (bf16 autocast, no grad mode, the adapter absent, inactive or folded in); undefined otherwise. A new
+  // tensor whenever its value changes (the cached copies are replaced, never updated in place).
   torch::Tensor inference_bf16_weight();
-  // Counts the rebuilds of the cached bf16 weight and bias: a stack of several layers' copies is stale when
-  // it differs from what it was built from.
-  uint64_t bf16_generation() const { return cache_generation_; }
 
   int64_t in_features, out_features;
   torch::Tensor weight;                    // [out, in]
@@ -79,21 +96,20 @@ struct LinearImpl : torch::nn::Module {
   bool uses_bf16_autocast() const;
 
   std::mutex cache_mutex_;
-  torch::Tensor bf16_cache_;          // [out, in] bf16 copy of weight (+ the folded adapter's delta)
-  uint32_t cache_version_ = 0;        // weight._version() when the copy was made
-  const void* cache_data_ = nullptr;  // weight.data_ptr() when the copy was made
-  std::vector<uint64_t> cache_fold_;  // the folded adapter's fold_key(); empty: weight alone
-  torch::Tensor bf16_bias_cache_;     // [out] bf16 copy of bias
-  uint32_t bias_version_ = 0;         // bias._version() when the copy was made
-  const void* bias_data_ = nullptr;   // bias.data_ptr() when the copy was made
-  std::atomic<uint64_t> cache_generation_{0};
+  torch::Tensor bf16_cache_;  // [out, in] bf16 copy of weight (+ the folded adapter's delta)
+  SourceStamp cache_weight_;  // the weight it was made from
+  bool cache_folded_ = false;
+  std::vector<SourceStamp> cache_fold_inputs_;  // the folded adapter's fold_inputs()
+  std::vector<uint64_t> cache_fold_key_;        // and its fold_key()
+  torch::Tensor bf16_bias_cache_;               // [out] bf16 copy of bias
+  SourceStamp cache_bias_;
 };
 TORCH_MODULE(Linear);
 
-// Several Linears that read the same input (Q, K and V) as one product where none takes a gradient: their
+// Several Linears that read the same input (Q, K and V) as one product where no gradient is taken: their
 // inference_bf16_weight()s stacked [sum of out, in] (and biases), built once and rebuilt when any layer's
-// bf16_generation() moves. One wide GEMM instead of three narrow ones: at one 20-token request a 768x2304
-// product takes 145 us against 3 x 69 us for 768x768 (oneDNN, 2 threads, this machine).
+// copy is replaced. One wide GEMM instead of three narrow ones: at one 20-token request a 768x2304 product
+// takes 145 us against 3 x 69 us for 768x768 (oneDNN, 2 threads, this machine).
 class FusedLinears {
  public:
   // One [..., out_i] tensor per layer (views into the one product), or an empty vector when the layers
@@ -104,7 +120,7 @@ class FusedLinears {
  private:
   std::mutex mutex_;
   torch::Tensor weight_, bias_;       // [sum out, in], [sum out] bf16
-  std::vector<uint64_t> built_from_;  // (layer address, generation) of each layer the stack holds
+  std::vector<torch::Tensor> parts_;  // the layers' copies the stack was built from (held: identity compare)
 };
 
 }  // namespace attune::models

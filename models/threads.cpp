@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -116,7 +117,13 @@ ThreadSettings apply_thread_policy(int threads) {
   s.intra_op_threads = at::get_num_threads();
   s.omp_wait_policy = env_or_empty("OMP_WAIT_POLICY");
   s.gomp_spincount = env_or_empty("GOMP_SPINCOUNT");
-  s.omp_wait_note = env_or_empty("ATTUNE_OMP_WAIT");
+  // The note is read once and removed from the environment: it describes this process's start only.
+  static const std::string note = [] {
+    std::string n = env_or_empty("ATTUNE_OMP_WAIT");
+    unsetenv("ATTUNE_OMP_WAIT");
+    return n;
+  }();
+  s.omp_wait_note = note;
   return s;
 }
 
@@ -136,6 +143,10 @@ std::string settle_auto_threads(int configured_threads, int hidden_size, ThreadS
 }
 
 void ensure_omp_wait_policy(int argc, char** argv, const std::string& policy) {
+  if (policy != "" && policy != "inherit" && policy != "auto" && policy != "spin" && policy != "passive" &&
+      policy != "active")
+    throw std::invalid_argument("OpenMP wait policy '" + policy +
+                                "': expected auto, spin, passive, active or inherit");
   if (policy.empty() || policy == "inherit" || argc < 1) return;
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
   const double busy = policy == "auto" ? busy_cpus_now() : -1;
@@ -159,7 +170,10 @@ void ensure_omp_wait_policy(int argc, char** argv, const std::string& policy) {
   std::vector<char*> args(argv, argv + argc);
   args.push_back(nullptr);
   execv("/proc/self/exe", args.data());
-  // exec failed: go on in this process (the variables are set but libgomp has already read its default).
+  // exec failed: go on in this process, where libgomp has read its default; unset what would say otherwise.
+  unsetenv("GOMP_SPINCOUNT");
+  unsetenv("OMP_WAIT_POLICY");
+  unsetenv("ATTUNE_OMP_WAIT");
 }
 
 std::string describe(const ThreadSettings& s) {

@@ -61,12 +61,14 @@ std::string resolve_omp_wait(const std::string& policy, double busy);
 
 // When OMP_WAIT_POLICY and GOMP_SPINCOUNT are both unset, sets them for `policy` (see above; "auto" is
 // resolved here, sampling /proc/stat) and replaces the process with /proc/self/exe run with the same argv,
-// noting the choice in ATTUNE_OMP_WAIT for describe(). Returns only if it did not re-execute: a variable
-// already set, policy "" or "inherit", or exec failed.
+// noting the choice in ATTUNE_OMP_WAIT for describe() (apply_thread_policy reads it and removes it, so
+// child processes do not inherit a note about another decision). Returns only if it did not re-execute: a
+// variable already set, policy "" or "inherit", or exec failed (the variables are then unset again).
+// Throws std::invalid_argument for a policy other than auto, spin, passive, active, inherit or "".
 void ensure_omp_wait_policy(int argc, char** argv, const std::string& policy = "auto");
 
-// "intra-op threads 2 of 2 CPUs, OpenMP wait spin (GOMP_SPINCOUNT=10000; auto: 0.03 CPUs busy at start)"
-// for logs.
+// "intra-op threads 2 of 2 CPUs, OpenMP wait spin (GOMP_SPINCOUNT=10000); auto: 0.03 of 2 CPUs busy at
+// start" for logs.
 std::string describe(const ThreadSettings& settings);
 
 }  // namespace attune::models

@@ -33,10 +33,11 @@ struct LoraAdapter : models::LinearAdapter {
   torch::Tensor delta_weight() const;
 
   // Folding (models::LinearAdapter): foldable while no dropout is live and A has no bias; the delta is
-  // delta_weight(), keyed by A's and B's storage and version counters (an optimizer step or a loaded
-  // adapter changes them) and the scaling.
+  // delta_weight(), computed from A's and B's weights (an optimizer step or a loaded adapter changes them)
+  // and the scaling.
   bool foldable() const override;
   torch::Tensor weight_delta() const override { return delta_weight(); }
+  std::vector<torch::Tensor> fold_inputs() const override { return {lora_A->weight, lora_B->weight}; }
   std::vector<uint64_t> fold_key() const override;
 
   models::Linear lora_A;                      // weight [r, in]

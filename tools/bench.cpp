@@ -70,8 +70,10 @@ int run(int argc, char** argv) {
       "--profile", s.profile_file,
       "also profile one training step (torch's autograd profiler) into this chrome://tracing JSON file, one "
       "inference batch into FILE with .infer before its extension, and one request into FILE with .latency");
-  app.add_flag("--no-weight-cache", no_weight_cache,
-               "let autocast re-cast frozen weights on every forward (the old path, for comparison)");
+  app.add_flag(
+      "--no-weight-cache", no_weight_cache,
+      "let autocast re-cast frozen weights on every forward (the old path, for comparison; also turns "
+      "off LoRA folding and the one-product Q/K/V of inference, which build on the cached copies)");
   app.add_flag("--no-fused-qkv", no_fused_qkv,
                "run Q, K and V as three products in inference too (the old path, for comparison)");
   app.add_flag("--torch-dropout", torch_dropout,

@@ -313,8 +313,6 @@ TEST(DebertaV2, HFInitAndHeadModules) {
   EXPECT_TRUE(torch::all(params["deberta.encoder.layer.0.attention.self.query_proj.bias"] == 0).item<bool>());
 }
 
-// Padded positions never reach real ones, and a fully masked (padded) query row attends uniformly,
-// as HF's finfo.min fill gives it.
 // Inference under bf16 autocast runs query/key/value_proj as one product (key_proj also serves the shared
 // position keys): the same logits, bit for bit, as three separate products.
 TEST(DebertaV2, FusedQkvInferenceEqualsSeparateProducts) {
@@ -324,13 +322,18 @@ TEST(DebertaV2, FusedQkvInferenceEqualsSeparateProducts) {
   torch::NoGradGuard no_grad;
   CpuAutocast autocast;
   const auto ids = torch::randint(/*low=*/1, /*high=*/128, {3, 10});
+  const auto runs = fused_linears_count();
   const auto fused = model->forward(ids, torch::ones_like(ids)).logits;
+  EXPECT_EQ(fused_linears_count() - runs, 2u) << "one fused Q/K/V product per layer";
   set_fused_linears(false);
   const auto separate = model->forward(ids, torch::ones_like(ids)).logits;
+  EXPECT_EQ(fused_linears_count() - runs, 2u) << "switched off: none";
   set_fused_linears(true);
   EXPECT_TRUE(torch::equal(fused, separate));
 }
 
+// Padded positions never reach real ones, and a fully masked (padded) query row attends uniformly,
+// as HF's finfo.min fill gives it.
 TEST(DebertaV2, PaddingDoesNotLeakIntoRealTokens) {
   torch::manual_seed(0);
   auto model = make_deberta_v2(tiny_config());

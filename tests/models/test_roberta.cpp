@@ -77,9 +77,12 @@ TEST(Roberta, FusedQkvInferenceEqualsSeparateProducts) {
   CpuAutocast autocast;
   for (const auto& shape : std::vector<std::vector<int64_t>>{{1, 20}, {16, 37}}) {
     const auto ids = torch::randint(5, 1000, shape, torch::kLong);
+    const auto runs = fused_linears_count();
     const auto fused = model->forward(ids, torch::ones_like(ids)).logits;
+    EXPECT_EQ(fused_linears_count() - runs, 2u) << "one fused Q/K/V product per layer";
     set_fused_linears(false);
     const auto separate = model->forward(ids, torch::ones_like(ids)).logits;
+    EXPECT_EQ(fused_linears_count() - runs, 2u) << "switched off: none";
     set_fused_linears(true);
     EXPECT_TRUE(torch::equal(fused, separate))
         << "batch " << shape[0] << " x " << shape[1] << " tokens: max diff "

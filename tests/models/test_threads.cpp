@@ -67,6 +67,9 @@ TEST(OmpWait, AutoSpinsOnIdleCpusAndSleepsOnBusyOnes) {
   EXPECT_EQ(resolve_omp_wait("auto", 1.7), "passive");
   EXPECT_EQ(resolve_omp_wait("auto", -1), "passive");  // /proc/stat unreadable
   for (const char* p : {"spin", "passive", "active"}) EXPECT_EQ(resolve_omp_wait(p, 0.0), p);
+  char name[] = "test";
+  char* argv[] = {name, nullptr};
+  EXPECT_THROW(ensure_omp_wait_policy(1, argv, "PASSIVE"), std::invalid_argument);  // the old spelling
   const double now = busy_cpus_now();  // this machine, now: a share of the CPUs we may use
   EXPECT_GE(now, 0.0);
   EXPECT_LE(now, static_cast<double>(std::thread::hardware_concurrency()) + 0.01);

@@ -124,6 +124,16 @@ TEST(Merge, FoldedWeightFollowsAdapterUpdates) {
   EXPECT_FALSE(torch::equal(after, before));
   EXPECT_TRUE(torch::equal(after, bf16_inference(*merged)));
 
+  // Replaced rather than updated (a loaded adapter): new storage, version counter kept by set_data.
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [path, linear] : lora_linears(*model)) {
+      auto& b = lora_of(*linear)->lora_B->weight;
+      b.set_data(b.detach().clone().mul_(2.0));
+    }
+  }
+  EXPECT_FALSE(torch::equal(bf16_inference(*model), after)) << "a replaced B must rebuild the folded copy";
+
   set_lora_enabled(*model, false);
   torch::manual_seed(7);  // adapted_model's seed: the same base weights, no adapter
   testing::TinyClassifier plain;
@@ -140,11 +150,17 @@ TEST(Merge, LiveDropoutIsNotFolded) {
   c.lora_alpha = 8;
   c.lora_dropout = 0.5;
   apply_lora(model, c);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& [path, linear] : lora_linears(model)) lora_of(*linear)->lora_B->weight.normal_(0, 0.1);
+  }
   auto lora = lora_of(*lora_linears(model).front().second);
   model.train();
   EXPECT_FALSE(lora->foldable());
+  EXPECT_FALSE(torch::equal(bf16_inference(model), bf16_inference(model))) << "dropout should be drawn anew";
   model.eval();
   EXPECT_TRUE(lora->foldable());
+  EXPECT_TRUE(torch::equal(bf16_inference(model), bf16_inference(model)));
 }
 
 }  // namespace
