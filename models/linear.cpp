@@ -13,6 +13,17 @@ namespace {
 std::atomic<bool> g_bf16_weight_cache{true};
 std::atomic<bool> g_fused_linears{true};
 std::atomic<uint64_t> g_fused_count{0};
+
+// x Wᵀ (+ b) with a bf16 weight `w` [out, in] and bf16 bias `b` (undefined: none): the formula of Python's
+// F.linear under torch.autocast, with the bias added to the rounded bf16 product in place.
+// torch::nn::functional::linear added an fp32 bias instead, which promoted the whole product to fp32 and
+// back (three passes); aten::linear's addmm (which adds the bias before its one rounding) is ~20 % slower
+// than the bare product for 768x3072 here (oneDNN through torch 1.13).
+torch::Tensor bf16_linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
+  auto y = torch::matmul(autocast_input(x), w.t());
+  if (b.defined()) y.add_(b);
+  return y;
+}
 }  // namespace
 
 uint64_t fused_linears_count() {
@@ -101,14 +112,7 @@ bool LinearImpl::uses_bf16_autocast() const {
 }
 
 torch::Tensor LinearImpl::bf16_product(const torch::Tensor& x, const torch::Tensor& w) {
-  // The formula of Python's F.linear under torch.autocast (weight and bias cast to bf16, the product in
-  // bf16), with the bias added to the rounded bf16 product in place. torch::nn::functional::linear added
-  // the fp32 bias instead, which promoted the whole product to fp32 and back (three passes); aten::linear's
-  // addmm (which adds the bias before its one rounding) is ~20 % slower than the bare product for 768x3072
-  // here (oneDNN through torch 1.13).
-  auto y = torch::matmul(autocast_input(x), w.t());
-  if (bias.defined()) y.add_(bf16_bias());
-  return y;
+  return bf16_linear(x, w, bf16_bias());
 }
 
 torch::Tensor LinearImpl::base_forward(const torch::Tensor& x) {
@@ -163,8 +167,7 @@ std::vector<torch::Tensor> FusedLinears::forward(const std::vector<LinearImpl*>&
     bias = bias_;
   }
   ++g_fused_count;
-  auto y = torch::matmul(autocast_input(x), weight.t());  // [..., sum of out]
-  if (bias.defined()) y.add_(bias);
+  const auto y = bf16_linear(x, weight, bias);  // [..., sum of out]
   std::vector<torch::Tensor> out;
   int64_t offset = 0;
   for (const auto& w : weights) {

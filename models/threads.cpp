@@ -27,14 +27,6 @@ std::string env_or_empty(const char* name) {
   return v ? v : "";
 }
 
-int affinity_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  if (sched_getaffinity(0, sizeof(set), &set) == 0) return CPU_COUNT(&set);
-  const long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<int>(n) : 1;
-}
-
 // The CPU indices this process may run on (empty when the mask cannot be read).
 std::vector<int> affinity_cpu_list() {
   std::vector<int> out;
@@ -44,6 +36,12 @@ std::vector<int> affinity_cpu_list() {
   for (int i = 0; i < CPU_SETSIZE; ++i)
     if (CPU_ISSET(i, &set)) out.push_back(i);
   return out;
+}
+
+int affinity_cpus() {
+  if (const auto cpus = affinity_cpu_list(); !cpus.empty()) return static_cast<int>(cpus.size());
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
 }
 
 struct CpuTime {
@@ -101,6 +99,11 @@ double busy_cpus_now() {
   return after.empty() ? -1 : busy_cpus(before, after, cpus);
 }
 
+const std::vector<std::string>& omp_wait_policies() {
+  static const std::vector<std::string> names = {"auto", "spin", "passive", "active", "inherit"};
+  return names;
+}
+
 std::string resolve_omp_wait(const std::string& policy, double busy) {
   if (policy != "auto") return policy;
   return busy >= 0 && busy < kBusyCpusForPassive ? "spin" : "passive";
@@ -143,8 +146,8 @@ std::string settle_auto_threads(int configured_threads, int hidden_size, ThreadS
 }
 
 void ensure_omp_wait_policy(int argc, char** argv, const std::string& policy) {
-  if (policy != "" && policy != "inherit" && policy != "auto" && policy != "spin" && policy != "passive" &&
-      policy != "active")
+  const auto& names = omp_wait_policies();
+  if (!policy.empty() && std::find(names.begin(), names.end(), policy) == names.end())
     throw std::invalid_argument("OpenMP wait policy '" + policy +
                                 "': expected auto, spin, passive, active or inherit");
   if (policy.empty() || policy == "inherit" || argc < 1) return;

@@ -56,6 +56,9 @@ double busy_cpus(const std::string& proc_stat_before, const std::string& proc_st
 // be read.
 double busy_cpus_now();
 
+// The policy names ensure_omp_wait_policy takes (besides ""): auto, spin, passive, active, inherit.
+const std::vector<std::string>& omp_wait_policies();
+
 // The policy "auto" settles on for `busy` CPUs (busy < 0: unknown, "passive"); other policies unchanged.
 std::string resolve_omp_wait(const std::string& policy, double busy);
 

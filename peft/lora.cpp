@@ -81,7 +81,7 @@ torch::Tensor LoraAdapter::delta(const torch::Tensor& x) {
   // h: [..., in] -> A: [..., r] -> B: [..., out]. While dropout is live, dropout and A run as one autograd
   // node that keeps h (shared with the base layer) instead of the mask and the dropped copy.
   torch::Tensor down;
-  if (lora_dropout && lora_dropout->is_training() && lora_dropout->p > 0 && !lora_A->bias.defined())
+  if (dropout_live() && !lora_A->bias.defined())
     down = models::dropout_linear(h, autocast ? lora_A->weight.to(h.scalar_type()) : lora_A->weight,
                                   lora_dropout->p, /*training=*/true);
   else
@@ -95,9 +95,12 @@ torch::Tensor LoraAdapter::delta(const torch::Tensor& x) {
   return autocast || out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
 }
 
+bool LoraAdapter::dropout_live() const {
+  return lora_dropout && lora_dropout->is_training() && lora_dropout->p > 0;
+}
+
 bool LoraAdapter::foldable() const {
-  const bool dropout_live = lora_dropout && lora_dropout->is_training() && lora_dropout->p > 0;
-  return !dropout_live && !lora_A->bias.defined() && !lora_B->bias.defined();
+  return !dropout_live() && !lora_A->bias.defined() && !lora_B->bias.defined();
 }
 
 std::vector<uint64_t> LoraAdapter::fold_key() const {

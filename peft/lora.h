@@ -40,6 +40,9 @@ struct LoraAdapter : models::LinearAdapter {
   std::vector<torch::Tensor> fold_inputs() const override { return {lora_A->weight, lora_B->weight}; }
   std::vector<uint64_t> fold_key() const override;
 
+  // Whether lora_dropout drops anything now (present, in train mode, p > 0).
+  bool dropout_live() const;
+
   models::Linear lora_A;                      // weight [r, in]
   models::Linear lora_B;                      // weight [out, r]
   models::FastDropout lora_dropout{nullptr};  // null when lora_dropout == 0 (PEFT's Identity)

@@ -113,7 +113,7 @@ int run(int argc, char** argv) {
          "tool does), spin, passive, active, or inherit (leave OMP_WAIT_POLICY/GOMP_SPINCOUNT as the "
          "environment has them); applied by re-executing bench once")
       ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "spin", "passive", "active", "inherit"}));
+      ->check(CLI::IsMember(models::omp_wait_policies()));
   app.footer(
       "Examples:\n  bench --list\n  bench roberta-lora-bf16 --warmup 3 --steps 8\n"
       "  bench roberta-lora-bf16-4class --tokenizer ../shared/tokenizers/roberta-base\n"

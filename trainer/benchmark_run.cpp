@@ -320,19 +320,29 @@ Timed time_training(models::SequenceClassifier& model, const Workload& w, const 
   return out;
 }
 
+// The token rows of one inference batch: every row padded to pad_to with real-looking pad tokens when
+// pad_to > 0 (predict itself pads to the longest). `longest`, when given: the length the batch runs at.
+std::vector<std::vector<int64_t>> inference_rows(const BenchData& d, const std::vector<size_t>& rows,
+                                                 int64_t pad_to, int64_t* longest = nullptr) {
+  std::vector<std::vector<int64_t>> ids;
+  int64_t most = pad_to;
+  for (size_t r : rows) {
+    ids.push_back(d.rows.input_ids[r]);
+    most = std::max<int64_t>(most, static_cast<int64_t>(ids.back().size()));
+  }
+  if (pad_to > 0)
+    for (auto& row : ids) row.resize(static_cast<size_t>(pad_to), d.pad_id);
+  if (longest) *longest = most;
+  return ids;
+}
+
 Timed time_inference(models::SequenceClassifier& model, const Workload& w, const BenchSettings& s,
                      const BenchData& d, const FlopModel& fm) {
   const InferenceSettings settings{s.infer_batch, d.pad_id, w.bf16};
   Timed out;
   for (size_t i = 0; i < d.infer_batches.size(); ++i) {
-    std::vector<std::vector<int64_t>> ids;
-    int64_t longest = w.pad_to;
-    for (size_t r : d.infer_batches[i]) {
-      ids.push_back(d.rows.input_ids[r]);
-      longest = std::max<int64_t>(longest, static_cast<int64_t>(ids.back().size()));
-    }
-    if (w.pad_to > 0)  // pad every row to pad_to with real-looking pad tokens (predict pads to the longest)
-      for (auto& row : ids) row.resize(static_cast<size_t>(w.pad_to), d.pad_id);
+    int64_t longest = 0;
+    const auto ids = inference_rows(d, d.infer_batches[i], w.pad_to, &longest);
     const auto start = Clock::now();
     predict(model, ids, settings);
     const double dt = seconds_since(start);
@@ -344,11 +354,7 @@ Timed time_inference(models::SequenceClassifier& model, const Workload& w, const
     out.flops += b * forward_flops(fm, static_cast<double>(longest));
   }
   if (!s.profile_file.empty() && !d.infer_batches.empty()) {  // the last batch again, untimed, profiled
-    std::vector<std::vector<int64_t>> ids;
-    for (size_t r : d.infer_batches.back()) {
-      ids.push_back(d.rows.input_ids[r]);
-      if (w.pad_to > 0) ids.back().resize(static_cast<size_t>(w.pad_to), d.pad_id);
-    }
+    const auto ids = inference_rows(d, d.infer_batches.back(), w.pad_to);
     torch::autograd::profiler::RecordProfile profile(phase_profile_file(s.profile_file, "infer"));
     predict(model, ids, settings);
   }

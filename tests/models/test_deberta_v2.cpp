@@ -13,9 +13,8 @@
 #include <string>
 
 #include "data/errors.h"
-#include "models/autocast.h"
+#include "fused_qkv_check.h"
 #include "models/hf_config.h"
-#include "models/linear.h"
 #include "models/model_factory.h"
 #include "models/safetensors.h"
 #include "test_paths.h"
@@ -319,17 +318,8 @@ TEST(DebertaV2, FusedQkvInferenceEqualsSeparateProducts) {
   torch::manual_seed(1);
   auto model = make_deberta_v2(tiny_config());
   model->eval();
-  torch::NoGradGuard no_grad;
-  CpuAutocast autocast;
-  const auto ids = torch::randint(/*low=*/1, /*high=*/128, {3, 10});
-  const auto runs = fused_linears_count();
-  const auto fused = model->forward(ids, torch::ones_like(ids)).logits;
-  EXPECT_EQ(fused_linears_count() - runs, 2u) << "one fused Q/K/V product per layer";
-  set_fused_linears(false);
-  const auto separate = model->forward(ids, torch::ones_like(ids)).logits;
-  EXPECT_EQ(fused_linears_count() - runs, 2u) << "switched off: none";
-  set_fused_linears(true);
-  EXPECT_TRUE(torch::equal(fused, separate));
+  attune::testing::expect_fused_qkv_equals_separate(*model, torch::randint(/*low=*/1, /*high=*/128, {3, 10}),
+                                                    /*layers=*/2);
 }
 
 // Padded positions never reach real ones, and a fully masked (padded) query row attends uniformly,

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "data/errors.h"
+#include "fused_qkv_check.h"
 #include "golden_compare.h"
 #include "models/autocast.h"
-#include "models/linear.h"
 #include "models/model_factory.h"
 #include "test_paths.h"
 
@@ -73,21 +73,9 @@ TEST(Roberta, FusedQkvInferenceEqualsSeparateProducts) {
   torch::manual_seed(5);
   auto model = create_model(c);
   model->eval();
-  torch::NoGradGuard no_grad;
-  CpuAutocast autocast;
-  for (const auto& shape : std::vector<std::vector<int64_t>>{{1, 20}, {16, 37}}) {
-    const auto ids = torch::randint(5, 1000, shape, torch::kLong);
-    const auto runs = fused_linears_count();
-    const auto fused = model->forward(ids, torch::ones_like(ids)).logits;
-    EXPECT_EQ(fused_linears_count() - runs, 2u) << "one fused Q/K/V product per layer";
-    set_fused_linears(false);
-    const auto separate = model->forward(ids, torch::ones_like(ids)).logits;
-    EXPECT_EQ(fused_linears_count() - runs, 2u) << "switched off: none";
-    set_fused_linears(true);
-    EXPECT_TRUE(torch::equal(fused, separate))
-        << "batch " << shape[0] << " x " << shape[1] << " tokens: max diff "
-        << (fused - separate).abs().max().item<float>();
-  }
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{1, 20}, {16, 37}})
+    attune::testing::expect_fused_qkv_equals_separate(*model, torch::randint(5, 1000, shape, torch::kLong),
+                                                      /*layers=*/2);
 }
 
 // Inputs the embedding tables cannot take are an InputError, not a crash.

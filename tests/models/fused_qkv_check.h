@@ -1,0 +1,33 @@
+// Shared by the encoders' fused-Q/K/V tests: one model, the same ids, fused and separate.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdint>
+
+#include "models/autocast.h"
+#include "models/encoder.h"
+#include "models/linear.h"
+
+namespace attune::testing {
+
+// Runs `model` on `ids` under bf16 autocast without autograd, once with FusedLinears on and once off.
+// Expects one fused product per layer (`layers`) in the first run, none in the second, and the same logits
+// bit for bit.
+inline void expect_fused_qkv_equals_separate(models::SequenceClassifier& model, const torch::Tensor& ids,
+                                             uint64_t layers) {
+  torch::NoGradGuard no_grad;
+  models::CpuAutocast autocast;
+  const auto runs = models::fused_linears_count();
+  const auto fused = model.forward(ids, torch::ones_like(ids)).logits;
+  EXPECT_EQ(models::fused_linears_count() - runs, layers) << "one fused Q/K/V product per layer";
+  models::set_fused_linears(false);
+  const auto separate = model.forward(ids, torch::ones_like(ids)).logits;
+  models::set_fused_linears(true);
+  EXPECT_EQ(models::fused_linears_count() - runs, layers) << "switched off: none";
+  EXPECT_TRUE(torch::equal(fused, separate))
+      << "ids " << ids.sizes() << ": max diff " << (fused - separate).abs().max().item<float>();
+}
+
+}  // namespace attune::testing
