@@ -127,7 +127,7 @@ BertIntermediateImpl::BertIntermediateImpl(const HFConfig& c) : act(c.hidden_act
 }
 
 torch::Tensor BertIntermediateImpl::forward(const torch::Tensor& x) {
-  return activation(act, dense(autocast_input(x)));
+  return dense->forward_activated(autocast_input(x), act);
 }
 
 BertLayerImpl::BertLayerImpl(const HFConfig& c) {

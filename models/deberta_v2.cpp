@@ -98,7 +98,7 @@ DebertaV2IntermediateImpl::DebertaV2IntermediateImpl(const HFConfig& config)
 }
 
 torch::Tensor DebertaV2IntermediateImpl::forward(const torch::Tensor& x) {
-  return activation(act, dense(autocast_input(x)));  // one bf16 cast for the Linear and its adapter
+  return dense->forward_activated(autocast_input(x), act);  // one bf16 cast for the Linear and its adapter
 }
 
 DebertaV2LayerImpl::DebertaV2LayerImpl(const HFConfig& config) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 
+#include "models/activations.h"
 #include "models/autocast.h"
 
 namespace attune::models {
@@ -13,6 +14,12 @@ namespace {
 std::atomic<bool> g_bf16_weight_cache{true};
 std::atomic<bool> g_fused_linears{true};
 std::atomic<uint64_t> g_fused_count{0};
+
+// Generations of cached copies: unique in the process, so a number stands for one copy's values.
+uint64_t next_generation() {
+  static std::atomic<uint64_t> counter{0};
+  return ++counter;
+}
 
 // x Wᵀ (+ b) with a bf16 weight `w` [out, in] and bf16 bias `b` (undefined: none): the formula of Python's
 // F.linear under torch.autocast, with the bias added to the rounded bf16 product in place.
@@ -62,48 +69,109 @@ bool SourceStamp::matches(const torch::Tensor& t) const {
          t.data_ptr() == data_ && t._version() == version_ && t.sizes() == c10::IntArrayRef(sizes_);
 }
 
-torch::Tensor LinearImpl::bf16_weight(const LinearAdapter* fold) {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
+void LinearImpl::refresh_weight_stamps(const LinearAdapter* fold) {
   const auto inputs = fold ? fold->fold_inputs() : std::vector<torch::Tensor>{};
   auto key = fold ? fold->fold_key() : std::vector<uint64_t>{};
-  bool current = bf16_cache_.defined() && cache_weight_.matches(weight) &&
+  bool current = weight_generation_ != 0 && cache_weight_.matches(weight) &&
                  cache_folded_ == (fold != nullptr) && cache_fold_key_ == key &&
                  cache_fold_inputs_.size() == inputs.size();
   for (size_t i = 0; current && i < inputs.size(); ++i) current = cache_fold_inputs_[i].matches(inputs[i]);
-  if (!current) {
+  if (current) return;
+  bf16_cache_.reset();  // the old copies go before new ones are made
+  packed_.reset();
+  has_packed_ = false;
+  cache_weight_ = SourceStamp(weight);
+  cache_folded_ = fold != nullptr;
+  cache_fold_inputs_.clear();
+  for (const auto& t : inputs) cache_fold_inputs_.emplace_back(t);
+  cache_fold_key_ = std::move(key);
+  weight_generation_ = next_generation();
+}
+
+void LinearImpl::refresh_bias_copy() {
+  if (!bias.defined() || (bf16_bias_cache_.defined() && cache_bias_.matches(bias))) return;
+  torch::NoGradGuard no_grad;
+  bf16_bias_cache_ = bias.to(torch::kBFloat16);
+  cache_bias_ = SourceStamp(bias);
+  bias_generation_ = next_generation();
+}
+
+torch::Tensor LinearImpl::plain_bf16_weight(const LinearAdapter* fold) {
+  refresh_weight_stamps(fold);
+  if (!bf16_cache_.defined()) {
     torch::NoGradGuard no_grad;
-    bf16_cache_.reset();  // the old copy goes before the new one is made
     // Folded: peft::merge_lora's arithmetic (fp32 W + D, in W's dtype), then autocast's cast.
     bf16_cache_ =
         fold ? (weight.to(torch::kFloat) + fold->weight_delta()).to(weight.scalar_type()).to(torch::kBFloat16)
              : weight.to(torch::kBFloat16);
-    cache_weight_ = SourceStamp(weight);
-    cache_folded_ = fold != nullptr;
-    cache_fold_inputs_.clear();
-    for (const auto& t : inputs) cache_fold_inputs_.emplace_back(t);
-    cache_fold_key_ = std::move(key);
   }
   return bf16_cache_;
+}
+
+torch::Tensor LinearImpl::bf16_weight(const LinearAdapter* fold) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  return plain_bf16_weight(fold);
 }
 
 torch::Tensor LinearImpl::bf16_bias() {
   if (!bias.defined()) return {};
   if (bias.requires_grad() && torch::GradMode::is_enabled()) return bias.to(torch::kBFloat16);
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  if (!bf16_bias_cache_.defined() || !cache_bias_.matches(bias)) {
-    torch::NoGradGuard no_grad;
-    bf16_bias_cache_ = bias.to(torch::kBFloat16);
-    cache_bias_ = SourceStamp(bias);
-  }
+  refresh_bias_copy();
   return bf16_bias_cache_;
 }
 
-torch::Tensor LinearImpl::inference_bf16_weight() {
+bool LinearImpl::inference_product(const LinearAdapter** fold) const {
   // Without autograd requires_grad does not matter (a trained or loaded model infers with its weights as
   // they are); the stamps see any update.
-  if (torch::GradMode::is_enabled() || !g_bf16_weight_cache || !uses_bf16_autocast()) return {};
-  if (!adapter || !adapter->active()) return bf16_weight();
-  return adapter->foldable() ? bf16_weight(adapter.get()) : torch::Tensor();
+  *fold = nullptr;
+  if (torch::GradMode::is_enabled() || !g_bf16_weight_cache || !uses_bf16_autocast()) return false;
+  if (!adapter || !adapter->active()) return true;
+  *fold = adapter.get();
+  return adapter->foldable();
+}
+
+torch::Tensor LinearImpl::inference_bf16_weight() {
+  const LinearAdapter* fold = nullptr;
+  return inference_product(&fold) ? bf16_weight(fold) : torch::Tensor();
+}
+
+std::array<uint64_t, 2> LinearImpl::inference_version() {
+  const LinearAdapter* fold = nullptr;
+  if (!inference_product(&fold)) return {0, 0};
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  refresh_weight_stamps(fold);
+  refresh_bias_copy();
+  return {weight_generation_, bias_generation_};
+}
+
+std::shared_ptr<const PackedBf16Linear> LinearImpl::inference_packed() {
+  const LinearAdapter* fold = nullptr;
+  if (!packed_linears_in_use() || !inference_product(&fold)) return nullptr;
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  refresh_weight_stamps(fold);
+  refresh_bias_copy();
+  const std::array<uint64_t, 2> now{weight_generation_, bias_generation_};
+  if (!packed_ || packed_generations_ != now) {
+    packed_.reset();
+    packed_ = std::make_shared<const PackedBf16Linear>(plain_bf16_weight(fold), bf16_bias_cache_);
+    packed_generations_ = now;
+    has_packed_ = true;
+    bf16_cache_.reset();
+  }
+  return packed_;
+}
+
+void LinearImpl::release_bf16_copy() {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  bf16_cache_.reset();
+}
+
+void LinearImpl::drop_packed() {
+  if (!has_packed_) return;
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  packed_.reset();
+  has_packed_ = false;
 }
 
 bool LinearImpl::uses_bf16_autocast() const {
@@ -124,55 +192,79 @@ torch::Tensor LinearImpl::base_forward(const torch::Tensor& x) {
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
+  return forward_activated(x, "");
+}
+
+torch::Tensor LinearImpl::forward_activated(const torch::Tensor& x, const std::string& act) {
   // No gradient taken, bf16 autocast: one bf16 product, an adapter folded into the cached weight, so the
-  // layer computes exactly what its merged export computes.
-  if (const auto w = inference_bf16_weight(); w.defined()) return bf16_product(x, w);
-  if (!adapter || !adapter->active()) return base_forward(x);
-  return base_forward(x) + adapter->delta(x);
+  // layer computes exactly what its merged export computes. Packed where oneDNN runs bf16 natively.
+  if (torch::GradMode::is_enabled()) {
+    drop_packed();  // training: the packed copy waits for nothing (made again at the next inference)
+  } else if (const auto packed = inference_packed()) {
+    if (act.empty() || packed_activation_supported(act)) return packed->forward(autocast_input(x), act);
+    return activation(act, packed->forward(autocast_input(x)));
+  }
+  auto y = [&] {
+    if (const auto w = inference_bf16_weight(); w.defined()) return bf16_product(x, w);
+    if (!adapter || !adapter->active()) return base_forward(x);
+    return base_forward(x) + adapter->delta(x);
+  }();
+  return act.empty() ? y : activation(act, y);
 }
 
 std::vector<torch::Tensor> FusedLinears::forward(const std::vector<LinearImpl*>& layers,
                                                  const torch::Tensor& x) {
   if (!g_fused_linears || layers.empty()) return {};
-  if (torch::GradMode::is_enabled()) {  // training: free the stack (and the copies it holds) until inference
+  if (torch::GradMode::is_enabled()) {  // training: free the stack until inference
     std::lock_guard<std::mutex> lock(mutex_);
     weight_ = bias_ = torch::Tensor();
-    parts_.clear();
+    packed_.reset();
+    versions_.clear();
     return {};
   }
-  std::vector<torch::Tensor> weights, biases;
+  std::vector<std::array<uint64_t, 2>> versions;
   for (auto* layer : layers) {
-    auto w = layer->inference_bf16_weight();
-    if (!w.defined() || w.size(1) != x.size(-1) || layer->bias.defined() != layers.front()->bias.defined())
+    const auto v = layer->inference_version();
+    if (v[0] == 0 || layer->in_features != x.size(-1) ||
+        layer->bias.defined() != layers.front()->bias.defined())
       return {};
-    weights.push_back(std::move(w));
-    if (layer->bias.defined()) biases.push_back(layer->bf16_bias());
+    versions.push_back(v);
   }
-  std::vector<torch::Tensor> parts = weights;
-  parts.insert(parts.end(), biases.begin(), biases.end());
+  const bool pack = packed_linears_in_use();
   torch::Tensor weight, bias;
+  std::shared_ptr<const PackedBf16Linear> packed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    // The layers replace their copies when they change, and parts_ holds the ones the stack was built from,
-    // so identity says whether it is current.
-    bool current = parts_.size() == parts.size();
-    for (size_t i = 0; current && i < parts.size(); ++i) current = parts_[i].is_same(parts[i]);
-    if (!current) {
+    if (versions_ != versions || (pack ? !packed_ : !weight_.defined())) {
       torch::NoGradGuard no_grad;
+      weight_ = bias_ = torch::Tensor();
+      packed_.reset();
+      std::vector<torch::Tensor> weights, biases;
+      for (auto* layer : layers) {
+        weights.push_back(layer->inference_bf16_weight());
+        if (layer->bias.defined()) biases.push_back(layer->bf16_bias());
+      }
       weight_ = torch::cat(weights, 0);
-      bias_ = biases.empty() ? torch::Tensor() : torch::cat(biases, 0);
-      parts_ = std::move(parts);
+      if (!biases.empty()) bias_ = torch::cat(biases, 0);
+      if (pack) {
+        packed_ = std::make_shared<const PackedBf16Linear>(weight_, bias_);
+        weight_ = bias_ = torch::Tensor();
+        for (auto* layer : layers) layer->release_bf16_copy();  // the stack serves them now
+      }
+      versions_ = std::move(versions);
     }
     weight = weight_;
     bias = bias_;
+    packed = packed_;
   }
   ++g_fused_count;
-  const auto y = bf16_linear(x, weight, bias);  // [..., sum of out]
+  const auto y =
+      packed ? packed->forward(autocast_input(x)) : bf16_linear(x, weight, bias);  // [..., sum out]
   std::vector<torch::Tensor> out;
   int64_t offset = 0;
-  for (const auto& w : weights) {
-    out.push_back(y.narrow(-1, offset, w.size(0)));
-    offset += w.size(0);
+  for (auto* layer : layers) {
+    out.push_back(y.narrow(-1, offset, layer->out_features));
+    offset += layer->out_features;
   }
   return out;
 }

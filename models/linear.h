@@ -6,9 +6,14 @@
 
 #include <torch/torch.h>
 
+#include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
+
+#include "models/packed_linear.h"
 
 namespace attune::models {
 
@@ -67,6 +72,10 @@ struct LinearImpl : torch::nn::Module {
   // x: [..., in] -> [..., out]
   torch::Tensor forward(const torch::Tensor& x);
 
+  // activation(act, forward(x)) (act: a HF hidden_act name); where the layer runs packed (below), the
+  // activation runs inside the product, on its fp32 sum.
+  torch::Tensor forward_activated(const torch::Tensor& x, const std::string& act);
+
   // The base projection alone, without the adapter. x: [..., in] -> [..., out]
   torch::Tensor base_forward(const torch::Tensor& x);
 
@@ -85,6 +94,18 @@ struct LinearImpl : torch::nn::Module {
   // tensor whenever its value changes (the cached copies are replaced, never updated in place).
   torch::Tensor inference_bf16_weight();
 
+  // Identifies the values inference_bf16_weight() and bf16_bias() stand for right now, without making
+  // either: it changes whenever one of them changes. {0, 0} where inference_bf16_weight() is undefined.
+  std::array<uint64_t, 2> inference_version();
+
+  // inference_bf16_weight() and bf16_bias() packed for oneDNN (PackedBf16Linear), kept until either changes;
+  // null where inference_bf16_weight() is undefined or packed_linears_in_use() is false. The plain bf16
+  // copy it was packed from is dropped (made again when asked for), so inference holds one bf16 copy.
+  std::shared_ptr<const PackedBf16Linear> inference_packed();
+
+  // Drops the plain bf16 copy (FusedLinears calls it once it has packed the copy into its stack).
+  void release_bf16_copy();
+
   int64_t in_features, out_features;
   torch::Tensor weight;                    // [out, in]
   torch::Tensor bias;                      // [out], undefined when the layer has none
@@ -94,22 +115,37 @@ struct LinearImpl : torch::nn::Module {
   // Under bf16 autocast: the product with a bf16 weight `w` [out, in], plus the bias cast to bf16.
   torch::Tensor bf16_product(const torch::Tensor& x, const torch::Tensor& w);
   bool uses_bf16_autocast() const;
+  // Whether forward runs as one bf16 product without autograd now; `fold` is then the adapter folded in
+  // (null: none).
+  bool inference_product(const LinearAdapter** fold) const;
+  // With cache_mutex_ held: checks the stamps of the weight copy (folded with `fold` or not) and of the bias
+  // copy, and drops what they no longer match, starting a new generation.
+  void refresh_weight_stamps(const LinearAdapter* fold);
+  void refresh_bias_copy();
+  torch::Tensor plain_bf16_weight(const LinearAdapter* fold);  // with cache_mutex_ held
+  void drop_packed();
 
   std::mutex cache_mutex_;
-  torch::Tensor bf16_cache_;  // [out, in] bf16 copy of weight (+ the folded adapter's delta)
-  SourceStamp cache_weight_;  // the weight it was made from
+  torch::Tensor bf16_cache_;  // [out, in] bf16 copy of weight (+ the folded adapter's delta); may be dropped
+  SourceStamp cache_weight_;  // the weight the copies were made from
   bool cache_folded_ = false;
   std::vector<SourceStamp> cache_fold_inputs_;  // the folded adapter's fold_inputs()
   std::vector<uint64_t> cache_fold_key_;        // and its fold_key()
+  uint64_t weight_generation_ = 0;              // changes with the stamps above (0: none yet)
   torch::Tensor bf16_bias_cache_;               // [out] bf16 copy of bias
   SourceStamp cache_bias_;
+  uint64_t bias_generation_ = 0;
+  std::shared_ptr<const PackedBf16Linear> packed_;  // made from generations packed_generations_
+  std::array<uint64_t, 2> packed_generations_{};    // {weight, bias}
+  std::atomic<bool> has_packed_{false};
 };
 TORCH_MODULE(Linear);
 
 // Several Linears that read the same input (Q, K and V) as one product where no gradient is taken: their
-// inference_bf16_weight()s stacked [sum of out, in] (and biases), built once and rebuilt when any layer's
-// copy is replaced. One wide GEMM instead of three narrow ones: at one 20-token request a 768x2304 product
-// takes 145 us against 3 x 69 us for 768x768 (oneDNN, 2 threads, this machine).
+// inference_bf16_weight()s stacked [sum of out, in] (and biases), built once (and packed, where Linears run
+// packed) and rebuilt when any layer's inference_version() changes. One wide GEMM instead of three narrow
+// ones: at one 20-token request a 768x2304 product takes 145 us against 3 x 69 us for 768x768 (oneDNN
+// through torch, 2 threads, this machine).
 class FusedLinears {
  public:
   // One [..., out_i] tensor per layer (views into the one product), or an empty vector when the layers
@@ -119,8 +155,9 @@ class FusedLinears {
 
  private:
   std::mutex mutex_;
-  torch::Tensor weight_, bias_;       // [sum out, in], [sum out] bf16
-  std::vector<torch::Tensor> parts_;  // the layers' copies the stack was built from (held: identity compare)
+  torch::Tensor weight_, bias_;                     // [sum out, in], [sum out] bf16 (not packed)
+  std::shared_ptr<const PackedBf16Linear> packed_;  // or the same, packed
+  std::vector<std::array<uint64_t, 2>> versions_;   // the layers' inference_version()s it was built from
 };
 
 }  // namespace attune::models

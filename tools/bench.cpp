@@ -52,7 +52,8 @@ int run(int argc, char** argv) {
       "bench"};
   std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "auto",
               batching = "bucketed";
-  bool list = false, json = false, no_weight_cache = false, no_fused_qkv = false, torch_dropout = false;
+  bool list = false, json = false, no_weight_cache = false, no_fused_qkv = false, no_packed = false,
+       torch_dropout = false;
   int threads = 0;
   trainer::BenchSettings s;
   app.add_option("workload", workload_name, "workload name (see --list)")->capture_default_str();
@@ -76,6 +77,9 @@ int run(int argc, char** argv) {
       "off LoRA folding and the one-product Q/K/V of inference, which build on the cached copies)");
   app.add_flag("--no-fused-qkv", no_fused_qkv,
                "run Q, K and V as three products in inference too (the old path, for comparison)");
+  app.add_flag("--no-packed", no_packed,
+               "run inference products through torch (oneDNN re-packing the weight on every call) instead "
+               "of on weights packed once (the old path, for comparison)");
   app.add_flag("--torch-dropout", torch_dropout,
                "draw dropout masks with torch's serial bernoulli_ (the old path, for comparison)");
   app.add_option("--batching", batching,
@@ -130,6 +134,7 @@ int run(int argc, char** argv) {
   const auto thread_settings = models::apply_thread_policy(threads);
   models::set_bf16_weight_cache(!no_weight_cache);
   models::set_fused_linears(!no_fused_qkv);
+  models::set_packed_linears(!no_packed);
   models::set_fast_dropout(!torch_dropout);
   const auto load = load_average();
 

@@ -9,7 +9,7 @@ build_dir="${BUILD_DIR:-$here/build}"
 
 packages=(
   build-essential cmake pkg-config
-  libtorch-dev libopenblas0-pthread libjemalloc-dev
+  libtorch-dev libopenblas0-pthread libjemalloc-dev libdnnl-dev
   libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev
   libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev
 )

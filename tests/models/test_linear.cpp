@@ -53,42 +53,47 @@ TEST(Linear, Bf16AutocastAddsTheBf16BiasToTheBf16Product) {
 
 // Three layers reading one input run as one product where no gradient is taken: the same values as each
 // layer alone (each output element is the same dot product), the stack rebuilt when a weight changes, and
-// nothing fused under autograd, in fp32, or when switched off.
+// nothing fused under autograd, in fp32, or when switched off. Through packed products and torch's alike.
 TEST(FusedLinears, StackedProductEqualsEachLayerAndFollowsUpdates) {
-  torch::manual_seed(3);
-  Linear q(64, 48), k(64, 48), v(64, 32);
-  for (auto* l : {&q, &k, &v}) (*l)->weight.set_requires_grad(false);
-  FusedLinears fused;
-  const auto x = torch::randn({2, 5, 64});
-  auto check = [&](const char* when) {
-    torch::NoGradGuard no_grad;
-    CpuAutocast autocast;
-    const auto out = fused.forward({q.get(), k.get(), v.get()}, x);
-    ASSERT_EQ(out.size(), 3u) << when;
-    EXPECT_TRUE(torch::equal(out[0], q(x))) << when;
-    EXPECT_TRUE(torch::equal(out[1], k(x))) << when;
-    EXPECT_TRUE(torch::equal(out[2], v(x))) << when;
-    EXPECT_EQ(out[2].sizes(), (std::vector<int64_t>{2, 5, 32})) << when;
-  };
-  check("first build");
-  {
-    torch::NoGradGuard no_grad;
-    k->weight.mul_(0.5);
-    v->bias.add_(1.0);
+  for (const bool packed : {true, false}) {
+    SCOPED_TRACE(packed ? "packed products" : "torch's products");
+    set_packed_linears(packed);
+    torch::manual_seed(3);
+    Linear q(64, 48), k(64, 48), v(64, 32);
+    for (auto* l : {&q, &k, &v}) (*l)->weight.set_requires_grad(false);
+    FusedLinears fused;
+    const auto x = torch::randn({2, 5, 64});
+    auto check = [&](const char* when) {
+      torch::NoGradGuard no_grad;
+      CpuAutocast autocast;
+      const auto out = fused.forward({q.get(), k.get(), v.get()}, x);
+      ASSERT_EQ(out.size(), 3u) << when;
+      EXPECT_TRUE(torch::equal(out[0], q(x))) << when;
+      EXPECT_TRUE(torch::equal(out[1], k(x))) << when;
+      EXPECT_TRUE(torch::equal(out[2], v(x))) << when;
+      EXPECT_EQ(out[2].sizes(), (std::vector<int64_t>{2, 5, 32})) << when;
+    };
+    check("first build");
+    {
+      torch::NoGradGuard no_grad;
+      k->weight.mul_(0.5);
+      v->bias.add_(1.0);
+    }
+    check("after k's weight and v's bias changed");
+    {
+      CpuAutocast autocast;
+      EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "autograd on";
+    }
+    {
+      torch::NoGradGuard no_grad;
+      EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "fp32: no autocast";
+      CpuAutocast autocast;
+      set_fused_linears(false);
+      EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "switched off";
+      set_fused_linears(true);
+    }
   }
-  check("after k's weight and v's bias changed");
-  {
-    CpuAutocast autocast;
-    EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "autograd on";
-  }
-  {
-    torch::NoGradGuard no_grad;
-    EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "fp32: no autocast";
-    CpuAutocast autocast;
-    set_fused_linears(false);
-    EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "switched off";
-    set_fused_linears(true);
-  }
+  set_packed_linears(true);
 }
 
 }  // namespace attune::models
