@@ -6,20 +6,38 @@
 
 namespace attune::models {
 
+std::optional<ActivationKind> find_activation(const std::string& name) {
+  if (name == "gelu") return ActivationKind::kGeluErf;
+  if (name == "gelu_new" || name == "gelu_fast" || name == "gelu_pytorch_tanh")
+    return ActivationKind::kGeluTanh;
+  if (name == "relu") return ActivationKind::kRelu;
+  if (name == "silu" || name == "swish") return ActivationKind::kSilu;
+  if (name == "tanh") return ActivationKind::kTanh;
+  return std::nullopt;
+}
+
 bool is_supported_activation(const std::string& name) {
-  return name == "gelu" || name == "gelu_new" || name == "gelu_fast" || name == "gelu_pytorch_tanh" ||
-         name == "relu" || name == "silu" || name == "swish" || name == "tanh";
+  return find_activation(name).has_value();
 }
 
 torch::Tensor activation(const std::string& name, const torch::Tensor& x) {
-  if (name == "gelu") return torch::gelu(x);
-  if (name == "gelu_new" || name == "gelu_fast" || name == "gelu_pytorch_tanh")
-    return torch::gelu(x, /*approximate=*/"tanh");
-  if (name == "relu") return torch::relu(x);
-  if (name == "silu" || name == "swish") return torch::silu(x);
-  if (name == "tanh") return torch::tanh(x);
-  throw InputError("hidden_act \"" + name + "\" is not supported (expected one of " + kSupportedActivations +
-                   ")");
+  const auto kind = find_activation(name);
+  if (!kind)
+    throw InputError("hidden_act \"" + name + "\" is not supported (expected one of " +
+                     kSupportedActivations + ")");
+  switch (*kind) {
+    case ActivationKind::kGeluErf:
+      return torch::gelu(x);
+    case ActivationKind::kGeluTanh:
+      return torch::gelu(x, /*approximate=*/"tanh");
+    case ActivationKind::kRelu:
+      return torch::relu(x);
+    case ActivationKind::kSilu:
+      return torch::silu(x);
+    case ActivationKind::kTanh:
+      return torch::tanh(x);
+  }
+  return x;  // not reached: every kind is handled above
 }
 
 torch::Tensor additive_attention_mask(const torch::Tensor& attention_mask, torch::ScalarType dtype) {

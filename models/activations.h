@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <optional>
 #include <string>
 
 namespace attune::models {
@@ -11,6 +12,13 @@ namespace attune::models {
 // The `hidden_act` names we implement, for error messages.
 constexpr const char* kSupportedActivations =
     "gelu, gelu_new, gelu_fast, gelu_pytorch_tanh, relu, silu, swish, tanh";
+
+// The functions those names stand for (several names share one: "silu" and "swish", the three tanh-form
+// GELU names).
+enum class ActivationKind { kGeluErf, kGeluTanh, kRelu, kSilu, kTanh };
+
+// The function a `hidden_act` name stands for; nullopt for names we do not implement.
+std::optional<ActivationKind> find_activation(const std::string& name);
 
 bool is_supported_activation(const std::string& name);
 

@@ -8,7 +8,11 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <string>
 #include <tuple>
+#include <unordered_map>
+
+#include "models/activations.h"
 
 namespace attune::models {
 
@@ -33,17 +37,23 @@ dnnl::stream& thread_stream() {
   return stream;
 }
 
-// The post-op for a HF activation name; nullopt: none (""), or not supported.
+// The post-op for a HF activation name (models/activations.h); nullopt: none (""), or not supported.
 std::optional<dnnl::algorithm> activation_algorithm(const std::string& act, float* alpha) {
   *alpha = 0.f;
-  if (act == "gelu") return dnnl::algorithm::eltwise_gelu_erf;
-  if (act == "gelu_new" || act == "gelu_fast" || act == "gelu_pytorch_tanh")
-    return dnnl::algorithm::eltwise_gelu_tanh;
-  if (act == "relu") return dnnl::algorithm::eltwise_relu;
-  if (act == "tanh") return dnnl::algorithm::eltwise_tanh;
-  if (act == "silu" || act == "swish") {
-    *alpha = 1.f;  // x * sigmoid(alpha x)
-    return dnnl::algorithm::eltwise_swish;
+  const auto kind = find_activation(act);
+  if (!kind) return std::nullopt;
+  switch (*kind) {
+    case ActivationKind::kGeluErf:
+      return dnnl::algorithm::eltwise_gelu_erf;
+    case ActivationKind::kGeluTanh:
+      return dnnl::algorithm::eltwise_gelu_tanh;
+    case ActivationKind::kRelu:
+      return dnnl::algorithm::eltwise_relu;
+    case ActivationKind::kTanh:
+      return dnnl::algorithm::eltwise_tanh;
+    case ActivationKind::kSilu:
+      *alpha = 1.f;  // x * sigmoid(alpha x)
+      return dnnl::algorithm::eltwise_swish;
   }
   return std::nullopt;
 }
@@ -163,7 +173,7 @@ PackedBf16Linear::PackedBf16Linear(const torch::Tensor& weight, const torch::Ten
   auto& stream = thread_stream();
   dnnl::reorder(plain, packed).execute(stream, plain, packed);
   stream.wait();
-  if (bias.defined()) state->bias = bias.reshape({1, out_}).contiguous().clone();
+  if (bias.defined()) state->bias = bias.reshape({1, out_}).clone(at::MemoryFormat::Contiguous);
   state_ = std::move(state);
 }
 
