@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::data {
 namespace {

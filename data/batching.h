@@ -82,27 +82,3 @@ PaddingStats padding_stats(const std::vector<std::size_t>& lengths, const BatchP
                            std::size_t max_length);
 
 }  // namespace attune::data
-
-// Tensors for a batch. Only where libtorch's headers are on the include path (the trainer and above; the
-// data library itself builds without torch).
-#if __has_include(<torch/torch.h>)
-#include <torch/torch.h>
-
-namespace attune::data {
-
-struct BatchTensors {
-  torch::Tensor input_ids;       // [B, T] int64
-  torch::Tensor attention_mask;  // [B, T] int64
-  torch::Tensor labels;          // [B] int64
-  torch::Tensor weights;         // [B] float32
-};
-
-inline BatchTensors to_tensors(const Batch& batch) {
-  const std::vector<std::int64_t> shape = {batch.batch_size, batch.seq_len};
-  return {torch::tensor(batch.input_ids, torch::kInt64).view(shape),
-          torch::tensor(batch.attention_mask, torch::kInt64).view(shape),
-          torch::tensor(batch.labels, torch::kInt64), torch::tensor(batch.weights, torch::kFloat32)};
-}
-
-}  // namespace attune::data
-#endif

@@ -27,13 +27,6 @@ struct CsvTable {
 CsvTable parse_csv(const std::string& text, const std::string& origin);
 CsvTable read_csv(const std::filesystem::path& file);
 
-// The whole file as bytes; InputError naming the file when it cannot be read.
-std::string read_text_file(const std::filesystem::path& file);
-
-// Offset of the first byte that is not well-formed UTF-8 (overlong forms, surrogates, code points past
-// U+10FFFF and NUL bytes included), or std::string_view::npos when all of `text` is valid.
-std::size_t invalid_utf8_offset(std::string_view text);
-
 // One labeled example as the trainer sees it.
 struct Example {
   std::string text;
@@ -56,14 +49,9 @@ std::vector<Example> read_examples(const std::filesystem::path& file, const Exam
 // Quotes a field when it holds a comma, quote, CR or LF (or leading/trailing space).
 std::string csv_escape(const std::string& field);
 
-// Writes header + rows with LF line ends, atomically (see write_file_atomic). Every row must have
-// header.size() fields (std::invalid_argument otherwise).
+// Writes header + rows with LF line ends, atomically (base/file_io.h's write_file_atomic). Every row must
+// have header.size() fields (std::invalid_argument otherwise).
 void write_csv(const std::filesystem::path& file, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows);
-
-// Writes `content` to `file` atomically: to `<file>.<pid>.tmp` in the same directory (created when
-// missing), flushed to disk, then renamed over `file`. Readers see the old file or the new one, never half.
-// Throws std::runtime_error naming the file when it cannot be written.
-void write_file_atomic(const std::filesystem::path& file, const std::string& content);
 
 }  // namespace attune::data

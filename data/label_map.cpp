@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::data {
 namespace {

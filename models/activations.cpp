@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::models {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/activations.h"
 #include "models/autocast.h"
 

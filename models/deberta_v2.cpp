@@ -4,7 +4,7 @@
 #include <cctype>
 #include <sstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/activations.h"
 #include "models/autocast.h"
 #include "models/dropout.h"

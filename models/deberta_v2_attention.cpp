@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/autocast.h"
 #include "models/dropout.h"
 

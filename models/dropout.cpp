@@ -16,7 +16,7 @@
 #include <string>
 #include <type_traits>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::models {
 namespace {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/activations.h"
 
 namespace attune::models {

@@ -1,6 +1,6 @@
 #include "models/loss.h"
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::models {
 

@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/activations.h"
 #include "models/model_factory.h"
 #include "models/safetensors.h"
@@ -60,7 +60,7 @@ MlmHeadImpl::MlmHeadImpl(const HFConfig& c, bool bert)
 torch::Tensor MlmHeadImpl::forward(const torch::Tensor& hidden, const torch::Tensor& word_embeddings) {
   // Under bf16 autocast the dense output is bf16; GELU and LayerNorm run in fp32, as the encoder's do.
   auto x = layer_norm(activation(activation_name, dense(hidden).to(torch::kFloat)));  // [N, H]
-  return torch::matmul(x, word_embeddings.t()) + bias;              // [N, V]
+  return torch::matmul(x, word_embeddings.t()) + bias;                                // [N, V]
 }
 
 MaskedLMImpl::MaskedLMImpl(std::shared_ptr<SequenceClassifier> enc) : encoder(std::move(enc)) {

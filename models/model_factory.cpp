@@ -2,7 +2,8 @@
 
 #include <set>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/strings.h"
 #include "models/bert.h"
 #include "models/deberta_v2.h"
 #include "models/roberta.h"
@@ -11,13 +12,6 @@
 namespace attune::models {
 
 namespace {
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
-}
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // transformers' rename of legacy TF-era LayerNorm parameter names.
 std::string fix_legacy_key(const std::string& key) {

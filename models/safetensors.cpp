@@ -12,7 +12,8 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/strings.h"
 
 namespace attune::models {
 
@@ -243,10 +244,6 @@ std::vector<std::pair<std::string, torch::Tensor>> load_sharded(const std::files
     out.emplace_back(name, f->get(name));
   }
   return out;
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/safetensors.h"
 #include "peft/trainable.h"
 

@@ -1,6 +1,6 @@
 #include "peft/bitfit.h"
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "peft/trainable.h"
 
 namespace attune::peft {

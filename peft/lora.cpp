@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/autocast.h"
 #include "peft/trainable.h"
 

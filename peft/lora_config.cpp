@@ -4,7 +4,7 @@
 #include <fstream>
 #include <type_traits>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::peft {
 namespace {

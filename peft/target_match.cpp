@@ -3,14 +3,11 @@
 #include <algorithm>
 #include <regex>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/strings.h"
 
 namespace attune::peft {
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::regex compile(const std::string& pattern, const std::string& what) {
   try {

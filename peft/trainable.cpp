@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::peft {
 
@@ -20,6 +20,25 @@ void set_module_trainable(torch::nn::Module& model, const std::string& module_pa
   const auto* found = modules.find(module_path);
   if (found == nullptr) throw InputError("no module named '" + module_path + "' in the model");
   for (auto& p : (*found)->parameters()) p.set_requires_grad(trainable);
+}
+
+void mark_modules_to_save(torch::nn::Module& model, const std::vector<std::string>& names,
+                          const std::string& where) {
+  const auto modules = model.named_modules(/*name_prefix=*/"", /*include_self=*/false);
+  for (const auto& name : names) {
+    bool found = false;
+    for (const auto& item : modules) {
+      const std::string& path = item.key();
+      if (path == name ||
+          (path.size() > name.size() && path.compare(path.size() - name.size(), name.size(), name) == 0 &&
+           path[path.size() - name.size() - 1] == '.')) {
+        set_module_trainable(model, path);
+        found = true;
+      }
+    }
+    if (!found)
+      throw InputError(where + ": peft.modules_to_save: '" + name + "' names no module of this model");
+  }
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> trainable_parameters(const torch::nn::Module& model) {

@@ -16,6 +16,12 @@ void freeze_all(torch::nn::Module& model);
 // Throws InputError when no such submodule exists.
 void set_module_trainable(torch::nn::Module& model, const std::string& module_path, bool trainable = true);
 
+// modules_to_save: makes every submodule whose name equals an entry or ends with "." + entry trainable
+// (PEFT's matching). Throws InputError "<where>: peft.modules_to_save: '<entry>' names no module of this
+// model" when an entry matches nothing (`where`: the config file and line of the key).
+void mark_modules_to_save(torch::nn::Module& model, const std::vector<std::string>& names,
+                          const std::string& where);
+
 // The (name, parameter) pairs with requires_grad, in named_parameters order.
 std::vector<std::pair<std::string, torch::Tensor>> trainable_parameters(const torch::nn::Module& model);
 

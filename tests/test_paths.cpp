@@ -7,12 +7,21 @@
 
 namespace attune::testing {
 
-std::filesystem::path source_dir() { return ATTUNE_SOURCE_DIR; }
-std::filesystem::path bin_dir() { return ATTUNE_BIN_DIR; }
+std::filesystem::path source_dir() {
+  return ATTUNE_SOURCE_DIR;
+}
+std::filesystem::path bin_dir() {
+  return ATTUNE_BIN_DIR;
+}
 
 std::filesystem::path shared_dir() {
   if (const char* env = std::getenv("ATTUNE_SHARED_DIR"); env && *env) return env;
   return std::filesystem::path(ATTUNE_SHARED_DIR_DEFAULT).lexically_normal();
+}
+
+bool shared_required() {
+  const char* env = std::getenv("ATTUNE_REQUIRE_SHARED");
+  return env && *env && std::string(env) != "0";
 }
 
 namespace {

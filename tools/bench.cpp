@@ -6,22 +6,23 @@
 #include <iomanip>
 #include <iostream>
 
+#include "base/errors.h"
+#include "base/process_memory.h"
+#include "bench/benchmark.h"
+#include "bench/benchmark_run.h"
 #include "data/batching.h"
-#include "data/errors.h"
 #include "models/dropout.h"
 #include "models/linear.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
-#include "trainer/benchmark.h"
-#include "trainer/benchmark_run.h"
-#include "trainer/process_memory.h"
+#include "tools/cli/omp_wait.h"
 
 namespace attune::cli {
 
 namespace {
 
 void print_list() {
-  for (const auto& w : trainer::builtin_workloads())
+  for (const auto& w : bench::builtin_workloads())
     std::cout << std::left << std::setw(26) << w.name << " " << w.description << "\n";
 }
 
@@ -33,7 +34,7 @@ std::vector<double> load_average() {
   return out;
 }
 
-std::string batching_note(const trainer::Workload& w, bool bucketed) {
+std::string batching_note(const bench::Workload& w, bool bucketed) {
   if (w.pad_to > 0) return "every row padded to " + std::to_string(w.pad_to) + " tokens";
   return bucketed ? "bucketed (training: length buckets of " + std::to_string(data::kDefaultBucketBatches) +
                         " batches, shuffled; inference: length-sorted), each batch padded to its longest row"
@@ -55,7 +56,7 @@ int run(int argc, char** argv) {
   bool list = false, json = false, no_weight_cache = false, no_fused_qkv = false, no_packed = false,
        torch_dropout = false;
   int threads = 0;
-  trainer::BenchSettings s;
+  bench::BenchSettings s;
   app.add_option("workload", workload_name, "workload name (see --list)")->capture_default_str();
   app.add_flag("--list", list, "list the workloads and exit");
   app.add_flag("--json", json, "print one JSON object instead of lines");
@@ -117,7 +118,7 @@ int run(int argc, char** argv) {
          "tool does), spin, passive, active, or inherit (leave OMP_WAIT_POLICY/GOMP_SPINCOUNT as the "
          "environment has them); applied by re-executing bench once")
       ->capture_default_str()
-      ->check(CLI::IsMember(models::omp_wait_policies()));
+      ->check(CLI::IsMember(cli::omp_wait_policies()));
   app.footer(
       "Examples:\n  bench --list\n  bench roberta-lora-bf16 --warmup 3 --steps 8\n"
       "  bench roberta-lora-bf16-4class --tokenizer ../shared/tokenizers/roberta-base\n"
@@ -127,10 +128,10 @@ int run(int argc, char** argv) {
     print_list();
     return 0;
   }
-  const auto& workload = trainer::find_workload(workload_name);
-  s.phases = trainer::parse_phases(phases);
+  const auto& workload = bench::find_workload(workload_name);
+  s.phases = bench::parse_phases(phases);
   s.bucketed = batching == "bucketed";
-  models::ensure_omp_wait_policy(argc, argv, omp_wait);
+  cli::ensure_omp_wait_policy(argc, argv, omp_wait);
   const auto thread_settings = models::apply_thread_policy(threads);
   models::set_bf16_weight_cache(!no_weight_cache);
   models::set_fused_linears(!no_fused_qkv);
@@ -142,13 +143,13 @@ int run(int argc, char** argv) {
     std::cout << "workload " << workload.name << ": " << workload.description << "\n"
               << "batching: " << batching_note(workload, s.bucketed) << "\n"
               << "threads: " << models::describe(thread_settings) << "\n"
-              << "allocator: " << trainer::allocator_description() << "\n";
+              << "allocator: " << attune::allocator_description() << "\n";
     if (!load.empty())
       std::cout << "load average at start: " << load[0] << " " << load[1] << " " << load[2] << "\n";
     std::cout << std::flush;
   }
-  const auto figures = trainer::run_benchmark(workload, s, [&](const trainer::Figure& f) {
-    if (!json) std::cout << trainer::format_figure(f) << std::endl;
+  const auto figures = bench::run_benchmark(workload, s, [&](const bench::Figure& f) {
+    if (!json) std::cout << bench::format_figure(f) << std::endl;
   });
   const auto end_load = load_average();
   if (json) {
@@ -156,7 +157,7 @@ int run(int argc, char** argv) {
                           {"description", workload.description},
                           {"batching", batching_note(workload, s.bucketed)},
                           {"threads", models::describe(thread_settings)},
-                          {"allocator", trainer::allocator_description()},
+                          {"allocator", attune::allocator_description()},
                           {"load_average_start", load},
                           {"load_average_end", end_load},
                           {"model_dir", s.model_dir},
@@ -164,7 +165,7 @@ int run(int argc, char** argv) {
                           {"train_steps", s.train_steps},
                           {"infer_batches", s.infer_batches},
                           {"latency_runs", s.latency_runs},
-                          {"figures", trainer::figures_json(figures)}};
+                          {"figures", bench::figures_json(figures)}};
     std::cout << out.dump(2) << "\n";
   } else if (!end_load.empty()) {
     std::cout << "load average at end: " << end_load[0] << " " << end_load[1] << " " << end_load[2] << "\n";

@@ -2,20 +2,22 @@
 // model dir — merged Hugging Face dir or PEFT adapter dir — on a labeled CSV.
 #include <iostream>
 
+#include "base/errors.h"
+#include "base/file_io.h"
 #include "data/csv.h"
-#include "data/errors.h"
+#include "inference/evaluation.h"
+#include "inference/export_dir.h"
+#include "inference/report.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
+#include "tools/cli/omp_wait.h"
 #include "trainer/dataset.h"
-#include "trainer/evaluation.h"
-#include "trainer/model_dir.h"
-#include "trainer/report.h"
 
 namespace attune::cli {
 
 int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
-  models::ensure_omp_wait_policy(argc, argv);
+  cli::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Evaluate an exported detector (a merged Hugging Face dir or a PEFT adapter dir) on a labeled CSV:\n"
       "confusion matrix (rows actual, columns predicted), classification report, loss, samples/s.\n"
@@ -47,7 +49,7 @@ int run(int argc, char** argv) {
   parse(app, argc, argv);
   models::apply_thread_policy(threads);
 
-  const auto loaded = trainer::load_model_dir(model_dir);
+  const auto loaded = inference::load_model_dir(model_dir);
   data::ExampleColumns columns;
   columns.text = text_column;
   columns.label = label_column;
@@ -56,13 +58,13 @@ int run(int argc, char** argv) {
                                          loaded.preprocessing.max_length);
   // The precision of the run's own test report (attune.json), so the numbers reproduce it.
   const bool use_bf16 = bf16 || (!fp32 && loaded.preprocessing.bf16.value_or(true));
-  const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), use_bf16};
-  const auto result = trainer::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings);
+  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), use_bf16};
+  const auto result = inference::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings);
   std::cout << "model: " << model_dir
             << (loaded.is_adapter ? " (adapter on " + loaded.base_dir.string() + ")" : "")
             << "\ndata: " << data_file << "\n"
-            << trainer::report_text(result);
-  if (!json_file.empty()) data::write_file_atomic(json_file, trainer::report_json(result).dump(2) + "\n");
+            << inference::report_text(result);
+  if (!json_file.empty()) write_file_atomic(json_file, inference::report_json(result).dump(2) + "\n");
   return 0;
 }
 

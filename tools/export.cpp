@@ -3,16 +3,17 @@
 // trainable weights of its checkpoint are loaded.
 #include <iostream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
+#include "tools/cli/omp_wait.h"
 #include "trainer/run.h"
 
 namespace attune::cli {
 
 int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
-  models::ensure_omp_wait_policy(argc, argv);
+  cli::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Export a training run: rebuild its model from <run>/resolved_config.yaml, load the best trainable\n"
       "weights of <run>/checkpoint (best.safetensors; the last weights when the run kept no best), and\n"

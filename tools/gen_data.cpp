@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/generator/generator.h"
 #include "data/generator/presets.h"
 #include "tools/cli/cli_main.h"

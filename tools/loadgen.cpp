@@ -2,11 +2,12 @@
 // each) POST {"text": ...} bodies to a URL and it reports requests/s, latency percentiles and errors.
 #include <iostream>
 
+#include "base/errors.h"
+#include "base/file_io.h"
 #include "data/csv.h"
-#include "data/errors.h"
+#include "inference/inputs.h"
+#include "serving/loadgen.h"
 #include "tools/cli/cli_main.h"
-#include "trainer/inputs.h"
-#include "trainer/loadgen.h"
 
 namespace attune::cli {
 
@@ -60,31 +61,31 @@ int run(int argc, char** argv) {
       "  loadgen --url http://127.0.0.1:8080/api -c 8 --duration 10 --input data/generated/4class/test.csv");
   parse(app, argc, argv);
 
-  trainer::LoadPlan plan;
+  serving::LoadPlan plan;
   plan.concurrency = concurrency;
   plan.requests = requests;
   plan.duration = std::chrono::milliseconds(static_cast<int64_t>(duration_s * 1000));
   if (duration_s > 0 && plan.duration.count() == 0) plan.duration = std::chrono::milliseconds(1);
   plan.warmup = warmup;
   if (!input_file.empty()) {
-    trainer::InputOptions options;
-    options.format = trainer::infer_input_format(input_file);
+    inference::InputOptions options;
+    options.format = inference::infer_input_format(input_file);
     options.column = column;
     options.field = field;
-    options.on_error = trainer::OnError::kFail;
-    for (const auto& t : trainer::parse_inputs(data::read_text_file(input_file), input_file, options).texts)
+    options.on_error = inference::OnError::kFail;
+    for (const auto& t : inference::parse_inputs(read_text_file(input_file), input_file, options).texts)
       texts.push_back(t.text);
     if (texts.empty()) throw InputError(input_file + ": no texts");
   }
-  plan.bodies = trainer::text_bodies(texts.empty() ? kDefaultTexts : texts);
-  const auto target = trainer::parse_http_url(url);
-  trainer::check_plan(plan);
+  plan.bodies = serving::text_bodies(texts.empty() ? kDefaultTexts : texts);
+  const auto target = serving::parse_http_url(url);
+  serving::check_plan(plan);
 
-  const auto result = trainer::run_load(target, plan, std::chrono::seconds(timeout_s));
+  const auto result = serving::run_load(target, plan, std::chrono::seconds(timeout_s));
   if (json)
-    std::cout << trainer::result_json(result).dump() << "\n";
+    std::cout << serving::result_json(result).dump() << "\n";
   else
-    std::cout << trainer::result_text(result, url);
+    std::cout << serving::result_text(result, url);
   return result.failed() == 0 && result.succeeded > 0 ? 0 : 1;
 }
 

@@ -6,16 +6,18 @@
 #include <iostream>
 #include <iterator>
 
+#include "base/errors.h"
+#include "base/file_io.h"
 #include "data/csv.h"
-#include "data/errors.h"
+#include "inference/evaluation.h"
+#include "inference/export_dir.h"
+#include "inference/inputs.h"
+#include "inference/prediction_output.h"
 #include "models/threads.h"
+#include "serving/api_server.h"
+#include "serving/loadgen.h"
 #include "tools/cli/cli_main.h"
-#include "trainer/evaluation.h"
-#include "trainer/inputs.h"
-#include "trainer/loadgen.h"
-#include "trainer/model_dir.h"
-#include "trainer/prediction_output.h"
-#include "trainer/serving.h"
+#include "tools/cli/omp_wait.h"
 
 namespace attune::cli {
 
@@ -37,10 +39,10 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 
 // Times `runs` single-text predictions the way serve answers one request — parse the request body,
 // tokenize, forward, the answer's JSON — and prints the total's and each stage's percentiles (ms).
-void measure_latency(const trainer::LoadedModel& loaded, const std::string& text, int runs,
-                     const trainer::InferenceSettings& settings, trainer::OutputFormat format) {
+void measure_latency(const inference::LoadedModel& loaded, const std::string& text, int runs,
+                     const inference::InferenceSettings& settings, inference::OutputFormat format) {
   const std::string body = nlohmann::json{{"text", text}}.dump();
-  const trainer::ServeOptions limits;
+  const serving::ServeOptions limits;
   const std::vector<std::string> stage_names = {"request_json", "tokenize", "forward", "answer_json"};
   std::vector<std::vector<double>> stages(stage_names.size());
   std::vector<double> total;
@@ -48,22 +50,22 @@ void measure_latency(const trainer::LoadedModel& loaded, const std::string& text
     double t[4];
     const auto start = std::chrono::steady_clock::now();
     auto at = start;
-    const auto request = trainer::parse_api_request(body, limits);
+    const auto request = serving::parse_api_request(body, limits);
     t[0] = ms_since(at), at = std::chrono::steady_clock::now();
     const auto ids = loaded.tokenizer->encode_batch(request.texts, /*add_special_tokens=*/true,
                                                     loaded.preprocessing.max_length, /*num_threads=*/1);
     t[1] = ms_since(at), at = std::chrono::steady_clock::now();
-    const auto predictions = trainer::predict(*loaded.model, ids, settings);
+    const auto predictions = inference::predict(*loaded.model, ids, settings);
     t[2] = ms_since(at), at = std::chrono::steady_clock::now();
-    const auto scored = trainer::scored_texts(predictions, {trainer::InputText{1, text}});
-    const auto answer = trainer::prediction_json(scored.at(0), loaded.labels.labels()).dump();
+    const auto scored = inference::scored_texts(predictions, {inference::InputText{1, text}});
+    const auto answer = inference::prediction_json(scored.at(0), loaded.labels.labels()).dump();
     t[3] = ms_since(at);
     if (i < 0 || answer.empty()) continue;
     total.push_back(ms_since(start));
     for (std::size_t k = 0; k < stages.size(); ++k) stages[k].push_back(t[k]);
   }
-  const auto all = trainer::latency_stats(total);
-  if (format == trainer::OutputFormat::kJson) {
+  const auto all = serving::latency_stats(total);
+  if (format == inference::OutputFormat::kJson) {
     const auto tokens = loaded.tokenizer->encode_batch({text}, /*add_special_tokens=*/true,
                                                        loaded.preprocessing.max_length, /*num_threads=*/1);
     nlohmann::ordered_json j = {{"runs", runs},         {"tokens", tokens.at(0).size()},
@@ -71,7 +73,7 @@ void measure_latency(const trainer::LoadedModel& loaded, const std::string& text
                                 {"p99_ms", all.p99_ms}, {"mean_ms", all.mean_ms},
                                 {"max_ms", all.max_ms}};
     for (std::size_t k = 0; k < stages.size(); ++k)
-      j["stages_p50_ms"][stage_names[k]] = trainer::latency_stats(stages[k]).p50_ms;
+      j["stages_p50_ms"][stage_names[k]] = serving::latency_stats(stages[k]).p50_ms;
     std::cout << j.dump() << "\n";
     return;
   }
@@ -80,7 +82,7 @@ void measure_latency(const trainer::LoadedModel& loaded, const std::string& text
       all.p50_ms, all.p90_ms, all.p99_ms, all.mean_ms);
   std::printf("  stage p50 ms:");
   for (std::size_t k = 0; k < stages.size(); ++k)
-    std::printf(" %s %.3f", stage_names[k].c_str(), trainer::latency_stats(stages[k]).p50_ms);
+    std::printf(" %s %.3f", stage_names[k].c_str(), serving::latency_stats(stages[k]).p50_ms);
   std::printf("\n");
 }
 
@@ -88,7 +90,7 @@ void measure_latency(const trainer::LoadedModel& loaded, const std::string& text
 
 int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
-  models::ensure_omp_wait_policy(argc, argv);
+  cli::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Label texts with an exported detector (a merged Hugging Face dir or a PEFT adapter dir).\n"
       "Texts come from --text (repeatable), --input FILE, or standard input (one text a line). FILE may be\n"
@@ -134,50 +136,50 @@ int run(int argc, char** argv) {
       "  predict --model runs/x/export/adapter --input sysmon.jsonl --field process.command_line --format "
       "json");
   parse(app, argc, argv);
-  const auto output_format = trainer::parse_output_format(format);
-  trainer::InputOptions options;
-  options.on_error = trainer::parse_on_error(on_error);
+  const auto output_format = inference::parse_output_format(format);
+  inference::InputOptions options;
+  options.on_error = inference::parse_on_error(on_error);
   options.column = column;
   options.field = field;
 
   // Read and check every input before loading the model, so a bad file fails fast.
-  trainer::InputTexts inputs;
+  inference::InputTexts inputs;
   std::string origin = "--text";
   if (!texts.empty()) {
-    inputs = trainer::texts_from_arguments(texts, options.on_error);
+    inputs = inference::texts_from_arguments(texts, options.on_error);
   } else {
     const bool from_stdin = input_file.empty() || input_file == "-";
     origin = from_stdin ? "<stdin>" : input_file;
-    options.format = !input_format.empty() ? trainer::parse_input_format(input_format)
-                     : from_stdin          ? trainer::InputFormat::kLines
-                                           : trainer::infer_input_format(input_file);
-    const auto content = from_stdin ? read_stdin() : data::read_text_file(input_file);
-    inputs = trainer::parse_inputs(content, origin, options);
+    options.format = !input_format.empty() ? inference::parse_input_format(input_format)
+                     : from_stdin          ? inference::InputFormat::kLines
+                                           : inference::infer_input_format(input_file);
+    const auto content = from_stdin ? read_stdin() : read_text_file(input_file);
+    inputs = inference::parse_inputs(content, origin, options);
   }
   for (const auto& issue : inputs.skipped)
     std::cerr << at_line(origin, issue.line, issue.message) << " (skipped)\n";
 
   models::apply_thread_policy(threads);
-  const auto loaded = trainer::load_model_dir(model_dir);
+  const auto loaded = inference::load_model_dir(model_dir);
   // --threads 0: a small model answers faster on one thread (models/threads.h).
   models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size));
-  const trainer::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32};
+  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32};
   if (latency > 0) {
     if (inputs.texts.empty()) throw InputError("--latency needs a text (--text, --input or standard input)");
     measure_latency(loaded, inputs.texts.front().text, latency, settings, output_format);
     return 0;
   }
 
-  trainer::PredictionWriter writer(std::cout, output_format, loaded.labels.labels(), logits);
+  inference::PredictionWriter writer(std::cout, output_format, loaded.labels.labels(), logits);
   for (std::size_t start = 0; start < inputs.texts.size(); start += kTextsPerRound) {
     const auto end = std::min(inputs.texts.size(), start + kTextsPerRound);
-    const std::vector<trainer::InputText> round(inputs.texts.begin() + static_cast<std::ptrdiff_t>(start),
-                                                inputs.texts.begin() + static_cast<std::ptrdiff_t>(end));
+    const std::vector<inference::InputText> round(inputs.texts.begin() + static_cast<std::ptrdiff_t>(start),
+                                                  inputs.texts.begin() + static_cast<std::ptrdiff_t>(end));
     std::vector<std::string> round_texts;
     for (const auto& t : round) round_texts.push_back(t.text);
     const auto ids = loaded.tokenizer->encode_batch(round_texts, /*add_special_tokens=*/true,
                                                     loaded.preprocessing.max_length, threads);
-    writer.write(trainer::scored_texts(trainer::predict(*loaded.model, ids, settings), round));
+    writer.write(inference::scored_texts(inference::predict(*loaded.model, ids, settings), round));
   }
   writer.finish();
   if (!inputs.skipped.empty())

@@ -5,12 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
+#include "tools/cli/omp_wait.h"
 #include "trainer/config.h"
 #include "trainer/embedded.h"
-#include "trainer/pretrain.h"
+#include "trainer/pretrain/pretrain.h"
 
 namespace attune::cli {
 namespace {
@@ -40,7 +41,7 @@ Exit status: 0 done, 2 bad usage or bad input, 1 other failure.)";
 
 int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
-  models::ensure_omp_wait_policy(argc, argv);
+  cli::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Pretrain a transformer encoder with the masked-language-model objective: from scratch with its own\n"
       "tokenizer, or continuing a Hugging Face checkpoint on your own logs.",

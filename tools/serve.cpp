@@ -3,20 +3,22 @@
 #include <cstdio>
 #include <iostream>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "inference/evaluation.h"
+#include "inference/export_dir.h"
 #include "models/threads.h"
+#include "serving/api_server.h"
 #include "tools/cli/cli_main.h"
-#include "trainer/evaluation.h"
-#include "trainer/model_dir.h"
-#include "trainer/serving.h"
+#include "tools/cli/omp_wait.h"
+#include "tools/cli/stop_signals.h"
 
 namespace attune::cli {
 
 int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
-  models::ensure_omp_wait_policy(argc, argv);
+  cli::ensure_omp_wait_policy(argc, argv);
   // SIGTERM / SIGINT become a clean stop, even while the model is still loading.
-  trainer::StopSignals signals;
+  cli::StopSignals signals;
 
   CLI::App app{
       "Serve an exported detector (a merged Hugging Face dir or a PEFT adapter dir) over HTTP:\n"
@@ -28,7 +30,7 @@ int run(int argc, char** argv) {
       "\"listening on http://HOST:PORT\" once ready. Figures and flags: docs/deployment.md.",
       "serve"};
   std::string model_dir;
-  trainer::ServeOptions options;
+  serving::ServeOptions options;
   int threads = 0, max_wait_ms = 2;
   bool fp32 = false;
   app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
@@ -70,13 +72,13 @@ int run(int argc, char** argv) {
   options.max_wait = std::chrono::milliseconds(max_wait_ms);
 
   auto thread_settings = models::apply_thread_policy(threads);
-  const auto loaded = trainer::load_model_dir(model_dir);
+  const auto loaded = inference::load_model_dir(model_dir);
   // --threads 0: a small model answers faster on one thread (models/threads.h).
   models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size), &thread_settings);
-  const trainer::InferenceSettings settings{static_cast<int64_t>(options.max_batch),
-                                            loaded.tokenizer->pad_id(), !fp32};
+  const inference::InferenceSettings settings{static_cast<int64_t>(options.max_batch),
+                                              loaded.tokenizer->pad_id(), !fp32};
   const nlohmann::json info = {{"status", "ok"}, {"model", model_dir}, {"labels", loaded.labels.size()}};
-  trainer::ApiServer server(trainer::model_scorer(loaded, settings), info, loaded.labels.labels(), options);
+  serving::ApiServer server(serving::model_scorer(loaded, settings), info, loaded.labels.labels(), options);
   const int port = server.bind();
   signals.on_signal([&server] { server.stop(); });
   std::cerr << "serve: " << model_dir << " (" << loaded.labels.size() << " labels, "

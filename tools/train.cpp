@@ -7,16 +7,14 @@
 #include <string>
 #include <vector>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/strings.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
+#include "tools/cli/omp_wait.h"
 #include "trainer/config.h"
 #include "trainer/config_schema.h"
-
-#if __has_include("trainer/run.h")
 #include "trainer/run.h"
-#define ATTUNE_HAVE_TRAINING_LOOP 1
-#endif
 
 namespace attune::cli {
 namespace {
@@ -55,12 +53,6 @@ The output dir receives resolved_config.yaml: every key after --set and defaults
 
 Exit status: 0 done, 2 bad usage or bad input (one line naming the file, line or key), 1 other failure.)";
 
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
-  return out;
-}
-
 // One line: model + method, data, schedule, output.
 std::string summary(const Config& c) {
   using trainer::schema::format_number;
@@ -91,7 +83,7 @@ std::string summary(const Config& c) {
 
 int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
-  models::ensure_omp_wait_policy(argc, argv);
+  cli::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
       "Fine-tune a transformer encoder (RoBERTa, DeBERTa-v3, BERT) with LoRA or BitFit to classify\n"
       "command lines into MITRE ATT&CK techniques: data, training, test report and export, from\n"
@@ -130,14 +122,8 @@ int run(int argc, char** argv) {
   trainer::write_resolved_config(config, out_dir / "resolved_config.yaml");
   std::cout << summary(config) << std::endl;
 
-#ifdef ATTUNE_HAVE_TRAINING_LOOP
   trainer::run_training(config);
   return 0;
-#else
-  throw std::runtime_error(
-      "the training loop is not built yet (config validated; resolved config written to " +
-      (out_dir / "resolved_config.yaml").string() + ")");
-#endif
 }
 
 }  // namespace attune::cli

@@ -2,8 +2,9 @@
 
 #include <fstream>
 
+#include "base/errors.h"
+#include "base/file_io.h"
 #include "data/csv.h"
-#include "data/errors.h"
 #include "models/safetensors.h"
 #include "trainer/optimizer.h"
 
@@ -87,7 +88,7 @@ void save_checkpoint(const fs::path& dir, const torch::nn::Module& model,
   save_optimizer(optimizer, tmp / kOptimizerFile);
   models::save_safetensors(tmp / kRngStateFile, {{"cpu", rng_state()}});
   // Written last: a dir with trainer_state.json is whole.
-  data::write_file_atomic(tmp / kTrainerStateFile, state.to_json().dump(2) + "\n");
+  write_file_atomic(tmp / kTrainerStateFile, state.to_json().dump(2) + "\n");
   fs::remove_all(old);
   if (fs::exists(cur)) fs::rename(cur, old);
   fs::rename(tmp, cur);

@@ -9,8 +9,10 @@
 #include <regex>
 #include <set>
 
+#include "base/errors.h"
+#include "base/file_io.h"
+#include "base/strings.h"
 #include "data/csv.h"
-#include "data/errors.h"
 #include "trainer/config_schema.h"
 
 namespace attune::trainer {
@@ -23,16 +25,6 @@ using schema::NumRange;
 
 [[noreturn]] void fail(const std::string& where, const std::string& message) {
   throw InputError(where + ": " + message);
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
-  return out;
-}
-
-bool starts_with(const std::string& s, const std::string& prefix) {
-  return s.rfind(prefix, 0) == 0;
 }
 
 // What a node holds, for "got ..." in messages.
@@ -412,6 +404,28 @@ void resolve(Config& c, const Context& ctx) {
   if (e.dir.empty()) e.dir = (std::filesystem::path(t.output_dir) / "export").string();
 
   if (auto& p = c.pretrain) {
+    // The MLM job runs its own epochs: these training keys have no meaning there, and silently ignoring
+    // one set to anything but its default would mislead (a resolved config, which lists every key with
+    // its default, still loads).
+    const TrainingConfig defaults;
+    const std::pair<const char*, bool> ignored[] = {
+        {"gradient_accumulation_steps",
+         t.gradient_accumulation_steps != defaults.gradient_accumulation_steps},
+        {"eval_strategy", t.eval_strategy != defaults.eval_strategy},
+        {"eval_steps", t.eval_steps != defaults.eval_steps},
+        {"early_stopping_patience", t.early_stopping_patience != defaults.early_stopping_patience},
+        {"early_stopping_threshold", t.early_stopping_threshold != defaults.early_stopping_threshold},
+        {"metric_for_best_model", t.metric_for_best_model != defaults.metric_for_best_model},
+        {"load_best_model_at_end", t.load_best_model_at_end != defaults.load_best_model_at_end},
+        {"class_weights", t.class_weights != defaults.class_weights},
+        {"use_sample_weights", t.use_sample_weights != defaults.use_sample_weights},
+        {"length_bucketing", t.length_bucketing != defaults.length_bucketing}};
+    for (const auto& [key, set] : ignored)
+      if (set)
+        fail(ctx.at(std::string("training.") + key),
+             std::string("training.") + key +
+                 ": not used by pretrain (masked-language-model pretraining has no gradient accumulation, "
+                 "labels, class or sample weights, early stopping or length bucketing); remove it");
     if (p->save_dir.empty()) p->save_dir = (std::filesystem::path(t.output_dir) / "model").string();
     if (!c.model.random_init && p->tokenizer.train != "none")
       fail(ctx.at("pretrain.tokenizer.train"),
@@ -553,7 +567,7 @@ Config parse_config(const std::string& yaml, const std::string& origin,
 }
 
 Config load_config(const std::filesystem::path& file, const std::vector<Override>& overrides) {
-  return parse_config(data::read_text_file(file), file.string(), overrides);
+  return parse_config(read_text_file(file), file.string(), overrides);
 }
 
 std::string to_yaml(const Config& config) {
@@ -571,7 +585,7 @@ void write_resolved_config(const Config& config, const std::filesystem::path& fi
       "# From: " +
       (config.source.empty() ? std::string("(no file)") : config.source) + "\n# Rerun with: train --config " +
       file.string() + "\n";
-  data::write_file_atomic(file, header + to_yaml(config));
+  write_file_atomic(file, header + to_yaml(config));
 }
 
 void check_input_files(const Config& c) {

@@ -2,15 +2,15 @@
 
 #include <chrono>
 #include <cmath>
-#include <set>
 #include <fstream>
 #include <iostream>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/progress.h"
 #include "data/generator/generator.h"
-#include "trainer/progress.h"
 
 namespace attune::trainer {
 
@@ -27,7 +27,8 @@ data::ExampleColumns columns_of(const Config& config) {
 }
 
 // Tokenizes a split's texts and maps its labels. Truncation keeps the special tokens.
-void tokenize(Split& split, const data::LabelMap& labels, const data::Tokenizer& tokenizer, int64_t max_length) {
+void tokenize(Split& split, const data::LabelMap& labels, const data::Tokenizer& tokenizer,
+              int64_t max_length) {
   std::vector<std::string> texts;
   texts.reserve(split.examples.size());
   for (const auto& e : split.examples) texts.push_back(e.text);
@@ -88,22 +89,27 @@ Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
   const auto start = std::chrono::steady_clock::now();
   Dataset d;
   std::optional<std::set<std::string>> allowed;
-  if (fixed_labels) allowed = fixed_labels->label_set();
-  else if (config.data.labels) allowed = std::set<std::string>(config.data.labels->begin(), config.data.labels->end());
+  if (fixed_labels)
+    allowed = fixed_labels->label_set();
+  else if (config.data.labels)
+    allowed = std::set<std::string>(config.data.labels->begin(), config.data.labels->end());
 
   d.train.name = "train";
   d.train.file = config.data.train_file;
   d.train.examples = data::read_examples(d.train.file, columns, allowed);
   if (d.train.examples.empty()) throw InputError(d.train.file.string() + ": no training rows");
-  d.labels = fixed_labels ? *fixed_labels : data::LabelMap::from_config_or_examples(config.data.labels, d.train.examples);
+  d.labels = fixed_labels ? *fixed_labels
+                          : data::LabelMap::from_config_or_examples(config.data.labels, d.train.examples);
   if (d.labels.size() < 2)
     throw InputError(d.train.file.string() + ": needs at least 2 distinct labels, found " +
                      std::to_string(d.labels.size()));
   tokenize(d.train, d.labels, tokenizer, config.model.max_length);
-  d.validation = load_split("validation", config.data.validation_file, columns, d.labels, tokenizer, config.model.max_length);
+  d.validation = load_split("validation", config.data.validation_file, columns, d.labels, tokenizer,
+                            config.model.max_length);
   d.test = load_split("test", config.data.test_file, columns, d.labels, tokenizer, config.model.max_length);
   if (!config.data.stress_file.empty())
-    d.stress = load_split("stress", config.data.stress_file, columns, d.labels, tokenizer, config.model.max_length);
+    d.stress =
+        load_split("stress", config.data.stress_file, columns, d.labels, tokenizer, config.model.max_length);
   d.tokenize_seconds = seconds_since(start);
   return d;
 }
@@ -123,7 +129,8 @@ std::vector<double> class_weights(const Config& config, const Split& train, size
   for (auto id : train.rows.labels) counts[static_cast<size_t>(id)] += 1;
   std::vector<double> w(num_labels, 0.0);
   const double n = static_cast<double>(train.rows.labels.size());
-  for (size_t c = 0; c < num_labels; ++c) w[c] = counts[c] > 0 ? n / (static_cast<double>(num_labels) * counts[c]) : 0.0;
+  for (size_t c = 0; c < num_labels; ++c)
+    w[c] = counts[c] > 0 ? n / (static_cast<double>(num_labels) * counts[c]) : 0.0;
   return w;
 }
 

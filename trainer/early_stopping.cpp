@@ -3,14 +3,14 @@
 #include <cmath>
 #include <utility>
 
-#include "data/errors.h"
-#include "trainer/metrics.h"
+#include "base/errors.h"
+#include "inference/metrics.h"
 
 namespace attune::trainer {
 
 EarlyStopping::EarlyStopping(std::string metric_name, std::int64_t patience_evals, double min_improvement)
     : metric(std::move(metric_name)),
-      greater_is_better(trainer::greater_is_better(metric)),
+      greater_is_better(inference::greater_is_better(metric)),
       patience(patience_evals),
       threshold(min_improvement) {
   if (patience < 0)

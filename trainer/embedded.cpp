@@ -8,12 +8,12 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/file_digest.h"
 #include "models/resolve.h"
 #include "trainer/checkpoint.h"
 #include "trainer/config.h"
-#include "trainer/file_digest.h"
-#include "trainer/pretrain.h"
+#include "trainer/pretrain/pretrain.h"
 
 namespace attune::trainer {
 

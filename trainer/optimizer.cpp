@@ -6,7 +6,7 @@
 #include <regex>
 #include <set>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::trainer {
 

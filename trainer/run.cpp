@@ -7,9 +7,17 @@
 #include <sstream>
 #include <thread>
 
+#include "base/errors.h"
+#include "base/file_digest.h"
+#include "base/file_io.h"
+#include "base/process_memory.h"
+#include "base/progress.h"
+#include "base/strings.h"
 #include "data/csv.h"
-#include "data/errors.h"
 #include "data/tokenizers/tokenizer.h"
+#include "inference/evaluation.h"
+#include "inference/export_dir.h"
+#include "inference/report.h"
 #include "models/model_factory.h"
 #include "models/resolve.h"
 #include "models/safetensors.h"
@@ -21,13 +29,6 @@
 #include "trainer/checkpoint.h"
 #include "trainer/dataset.h"
 #include "trainer/embedded.h"
-#include "trainer/evaluation.h"
-#include "trainer/export.h"
-#include "trainer/file_digest.h"
-#include "trainer/model_dir.h"
-#include "trainer/process_memory.h"
-#include "trainer/progress.h"
-#include "trainer/report.h"
 #include "trainer/train_loop.h"
 
 namespace attune::trainer {
@@ -56,34 +57,6 @@ peft::LoraConfig lora_config(const Config& config, const Backbone& backbone) {
   return l;
 }
 
-// Makes every module whose name equals an entry or ends with "." + entry trainable (PEFT's matching of
-// modules_to_save). InputError naming the key when an entry matches nothing.
-void mark_modules_to_save(models::SequenceClassifier& model, const std::vector<std::string>& names,
-                          const Config& config) {
-  const auto modules = model.named_modules(/*name_prefix=*/"", /*include_self=*/false);
-  for (const auto& name : names) {
-    bool found = false;
-    for (const auto& item : modules) {
-      const std::string& path = item.key();
-      if (path == name ||
-          (path.size() > name.size() && path.compare(path.size() - name.size(), name.size(), name) == 0 &&
-           path[path.size() - name.size() - 1] == '.')) {
-        peft::set_module_trainable(model, path);
-        found = true;
-      }
-    }
-    if (!found)
-      throw InputError(config.where("peft.modules_to_save") + ": peft.modules_to_save: '" + name +
-                       "' names no module of this model");
-  }
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
-  return out;
-}
-
 // The SHA-256 of a model dir's weights (model.safetensors, else the shard index), "" when neither exists.
 std::string weights_sha256(const fs::path& dir) {
   for (const char* name : {"model.safetensors", "model.safetensors.index.json"})
@@ -97,8 +70,8 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
-void print_report(const std::string& title, const EvalResult& r) {
-  std::cout << "\n== " << title << " ==\n" << report_text(r) << std::flush;
+void print_report(const std::string& title, const inference::EvalResult& r) {
+  std::cout << "\n== " << title << " ==\n" << inference::report_text(r) << std::flush;
 }
 
 }  // namespace
@@ -197,16 +170,17 @@ RunModel build_model_for_config(const Config& config, const Backbone& backbone,
   else {
     peft::apply_method(model, config.peft.method);
     // peft.modules_to_save, as LoRA takes it: these modules train whole too.
-    if (config.peft.modules_to_save) mark_modules_to_save(model, *config.peft.modules_to_save, config);
+    if (config.peft.modules_to_save)
+      peft::mark_modules_to_save(model, *config.peft.modules_to_save, config.where("peft.modules_to_save"));
   }
   if (verbose)
     std::cout << config.peft.method << ": " << peft::trainable_summary(peft::count_parameters(model)) << "\n";
   return built;
 }
 
-Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
-                                const std::vector<std::string>& labels) {
-  Preprocessing pre;
+inference::Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
+                                           const std::vector<std::string>& labels) {
+  inference::Preprocessing pre;
   pre.lowercase = config.data.lowercase;
   pre.max_length = config.model.max_length;
   pre.labels = labels;
@@ -216,7 +190,7 @@ Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
 }
 
 void export_run_model(const Config& config, const Backbone& backbone, RunModel& built,
-                      const Preprocessing& pre, const fs::path& dir, bool merged, bool adapter,
+                      const inference::Preprocessing& pre, const fs::path& dir, bool merged, bool adapter,
                       torch::ScalarType dtype) {
   if (adapter && !built.lora)
     throw InputError("export: --adapter: peft.method is '" + config.peft.method +
@@ -228,14 +202,14 @@ void export_run_model(const Config& config, const Backbone& backbone, RunModel& 
       const fs::path base = fs::absolute(dir / "base");
       models::save_model(
           *models::create_model(*built.random_init_hf, static_cast<uint64_t>(config.training.seed)), base);
-      copy_tokenizer_files(backbone.tokenizer_dir, base);
+      inference::copy_tokenizer_files(backbone.tokenizer_dir, base);
       info.config.base_model_name_or_path = base.lexically_normal().string();
     }
-    export_adapter(dir / "adapter", *built.model, info, backbone.tokenizer_dir, pre, dtype);
+    inference::export_adapter(dir / "adapter", *built.model, info, backbone.tokenizer_dir, pre, dtype);
     std::cout << "exported the PEFT adapter to " << (dir / "adapter").string() << "\n";
   }
   if (merged) {
-    export_merged(dir / "merged", *built.model, backbone.tokenizer_dir, pre, dtype);
+    inference::export_merged(dir / "merged", *built.model, backbone.tokenizer_dir, pre, dtype);
     built.lora.reset();  // merged and unloaded
     std::cout << "exported the merged model to " << (dir / "merged").string() << "\n";
   }
@@ -297,20 +271,20 @@ void run_training(const Config& config) {
             << " s, " << fixed(outcome.train_samples_per_second, 1) << " samples/s\n";
 
   // Export, then the test report on the model as exported.
-  const Preprocessing pre = run_preprocessing(config, backbone, dataset.labels.labels());
+  const inference::Preprocessing pre = run_preprocessing(config, backbone, dataset.labels.labels());
   const auto dtype = config.export_.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat;
   const fs::path export_dir = config.export_.dir;
   export_run_model(config, backbone, built, pre, export_dir, config.export_.merged,
                    config.export_.adapter && built.lora.has_value(), dtype);
   std::shared_ptr<models::SequenceClassifier> test_model = built.model;
-  if (config.export_.merged) test_model = load_model_dir(export_dir / "merged").model;
-  InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(),
-                          config.training.bf16};
-  const auto test = evaluate(*test_model, dataset.test.rows, dataset.labels.labels(), infer);
+  if (config.export_.merged) test_model = inference::load_model_dir(export_dir / "merged").model;
+  inference::InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(),
+                                     config.training.bf16};
+  const auto test = inference::evaluate(*test_model, dataset.test.rows, dataset.labels.labels(), infer);
   std::cout << "test evaluation: " << test.rows << " rows in " << fixed(test.runtime_s, 2) << " s ("
             << fixed(test.samples_per_second, 1) << " samples/s)\n";
   print_report("test (" + dataset.test.file.string() + ")", test);
-  write_test_report(out, test, "test", backbone.to_json());
+  inference::write_test_report(out, test, "test", backbone.to_json());
   nlohmann::json summary = {{"backbone", backbone.to_json()},
                             {"method", config.peft.method},
                             {"epochs_completed", outcome.epochs_completed},
@@ -320,22 +294,23 @@ void run_training(const Config& config) {
                             {"train_samples_per_second", outcome.train_samples_per_second},
                             {"best_epoch", outcome.best_epoch},
                             {"best_metric", {{config.training.metric_for_best_model, outcome.best_metric}}},
-                            {"validation", report_json(outcome.best_eval)},
-                            {"test", report_json(test)},
+                            {"validation", inference::report_json(outcome.best_eval)},
+                            {"test", inference::report_json(test)},
                             {"padding",
                              {{"bucketed_tokens", pad_stats.bucketed_tokens},
                               {"max_length_tokens", pad_stats.max_length_tokens},
                               {"saved_fraction", pad_stats.saved_fraction()}}}};
   if (dataset.stress) {
-    const auto stress = evaluate(*test_model, dataset.stress->rows, dataset.labels.labels(), infer);
+    const auto stress =
+        inference::evaluate(*test_model, dataset.stress->rows, dataset.labels.labels(), infer);
     print_report("stress (" + dataset.stress->file.string() + ")", stress);
-    write_test_report(out, stress, "stress", backbone.to_json());
-    summary["stress"] = report_json(stress);
+    inference::write_test_report(out, stress, "stress", backbone.to_json());
+    summary["stress"] = inference::report_json(stress);
   }
   summary["wall_seconds"] = seconds_since(run_start);
   summary["num_threads"] = at::get_num_threads();
   summary["peak_rss_mib"] = peak_rss_mib();
-  data::write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
+  write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
   std::cout << "\nreports: " << (out / "test_report.txt").string()
             << "; backbone used: " << backbone.describe() << "\n";
 }

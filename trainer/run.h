@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "data/tokenizers/tokenizer.h"
+#include "inference/export_dir.h"
 #include "models/encoder.h"
 #include "models/hf_config.h"
 #include "peft/lora.h"
 #include "trainer/config.h"
-#include "trainer/export.h"
 
 namespace attune::trainer {
 
@@ -59,12 +59,12 @@ RunModel build_model_for_config(const Config& config, const Backbone& backbone,
 // (when `merged`; merges LoRA into the model, which is plain afterwards). A random-init backbone's adapter
 // needs its base on disk: it is written to `<dir>/base` and the adapter names it by absolute path.
 void export_run_model(const Config& config, const Backbone& backbone, RunModel& built,
-                      const Preprocessing& pre, const std::filesystem::path& dir, bool merged, bool adapter,
-                      torch::ScalarType dtype);
+                      const inference::Preprocessing& pre, const std::filesystem::path& dir, bool merged,
+                      bool adapter, torch::ScalarType dtype);
 
 // The preprocessing record of a run's export dirs.
-Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
-                                const std::vector<std::string>& labels);
+inference::Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
+                                           const std::vector<std::string>& labels);
 
 // Runs the experiment a validated config describes. Writes into training.output_dir: metrics.jsonl,
 // the checkpoint, test_report.{json,txt} (and stress_report.* with data.stress_file), run_summary.json,

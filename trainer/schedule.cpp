@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::trainer {
 namespace {

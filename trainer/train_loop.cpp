@@ -5,14 +5,15 @@
 #include <fstream>
 #include <iostream>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/progress.h"
+#include "inference/evaluation.h"
 #include "models/autocast.h"
+#include "models/batch_tensors.h"
 #include "models/loss.h"
 #include "trainer/checkpoint.h"
-#include "trainer/evaluation.h"
 #include "trainer/metrics_log.h"
 #include "trainer/optimizer.h"
-#include "trainer/progress.h"
 #include "trainer/schedule.h"
 
 namespace attune::trainer {
@@ -66,15 +67,16 @@ struct Run {
   int64_t num_epochs = 0;  // epochs to start (the last may end early at total_steps)
   TrainerState state;
   Snapshot best;
-  EvalResult best_eval;
+  inference::EvalResult best_eval;
   bool stop = false;
 };
 
 // Validation pass: metrics line, early stopping, best weights.
 void evaluate_phase(Run& run, int64_t epoch) {
-  InferenceSettings s{run.cfg.per_device_eval_batch_size, run.pad_id, run.cfg.bf16};
-  const auto result = evaluate(run.model, run.dataset.validation.rows, run.dataset.labels.labels(), s);
-  const double value = metric_value(result, run.cfg.metric_for_best_model);
+  inference::InferenceSettings s{run.cfg.per_device_eval_batch_size, run.pad_id, run.cfg.bf16};
+  const auto result =
+      inference::evaluate(run.model, run.dataset.validation.rows, run.dataset.labels.labels(), s);
+  const double value = inference::metric_value(result, run.cfg.metric_for_best_model);
   const bool improved = run.state.early_stopping.update(value, run.state.global_step, epoch);
   if (improved) {
     run.best = trainable_snapshot(run.model);
@@ -119,7 +121,7 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
   const auto epoch_start = Clock::now();
   while (!stream.done() && run.state.global_step < run.schedule.total_steps) {
     const auto batch = stream.next();
-    const auto t = data::to_tensors(batch);
+    const auto t = models::to_tensors(batch);
     torch::Tensor logits;  // [B, C]
     {
       models::CpuAutocast autocast(run.cfg.bf16);
@@ -240,8 +242,8 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
   if (run.best.empty() || run.best_eval.rows == 0) {
     // Resumed after the last epoch, or never evaluated: evaluate what we hold.
     if (!run.best.empty() && cfg.load_best_model_at_end) restore_snapshot(model, run.best, "best weights");
-    InferenceSettings s{cfg.per_device_eval_batch_size, pad_id, cfg.bf16};
-    run.best_eval = evaluate(model, dataset.validation.rows, dataset.labels.labels(), s);
+    inference::InferenceSettings s{cfg.per_device_eval_batch_size, pad_id, cfg.bf16};
+    run.best_eval = inference::evaluate(model, dataset.validation.rows, dataset.labels.labels(), s);
   } else if (cfg.load_best_model_at_end) {
     restore_snapshot(model, run.best, "best weights");
     std::cerr << "restored the best weights (epoch " << run.state.early_stopping.best_epoch << ", "

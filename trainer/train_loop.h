@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <vector>
 
+#include "inference/metrics.h"
 #include "models/encoder.h"
 #include "trainer/config.h"
 #include "trainer/dataset.h"
-#include "trainer/metrics.h"
 
 namespace attune::trainer {
 
@@ -21,7 +21,7 @@ struct LoopOutcome {
   bool resumed = false;
   double train_seconds = 0;
   double train_samples_per_second = 0;
-  EvalResult best_eval;  // the validation result of the weights the model holds at the end
+  inference::EvalResult best_eval;  // the validation result of the weights the model holds at the end
   double best_metric = 0;
   int64_t best_epoch = 0;
 };

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/generator/evasion.h"
 #include "data/generator/presets.h"
 #include "data/generator/sanitize.h"

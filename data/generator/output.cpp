@@ -1,6 +1,7 @@
 // Writing a generated corpus: the CSV splits, the stress set and the manifest, plus the summary table.
 #include <cstdio>
 
+#include "base/file_io.h"
 #include "data/csv.h"
 #include "data/generator/generator.h"
 

@@ -1,6 +1,6 @@
 #include "data/generator/presets.h"
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/generator/templates.h"
 
 namespace attune::data {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/tokenizers/byte_level_bpe.h"
 #include "data/tokenizers/gpt2_pretokenizer.h"
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <functional>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/tokenizers/gpt2_pretokenizer.h"
 #include "data/tokenizers/unicode.h"
 

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::data {
 

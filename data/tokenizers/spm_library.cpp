@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::data {
 namespace {

@@ -4,7 +4,7 @@
 #include <exception>
 #include <thread>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/tokenizers/byte_level_bpe.h"
 #include "data/tokenizers/sentencepiece_tokenizer.h"
 #include "data/tokenizers/unicode.h"

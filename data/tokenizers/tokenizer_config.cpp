@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::data {
 namespace {

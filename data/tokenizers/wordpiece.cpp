@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/tokenizers/unicode.h"
 
 namespace attune::data {

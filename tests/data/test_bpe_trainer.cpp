@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "data/tokenizers/tokenizer.h"
 #include "test_paths.h"
 

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "test_paths.h"
 
 namespace attune::data {

@@ -9,7 +9,8 @@
 #include <functional>
 #include <initializer_list>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/file_io.h"
 #include "test_paths.h"
 
 namespace attune::data {

@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include "base/errors.h"
 #include "data/csv.h"
-#include "data/errors.h"
 #include "data/generator/generator.h"
 #include "data/generator/sanitize.h"
 #include "data/generator/templates.h"
@@ -164,7 +164,8 @@ TEST_F(FourClass, TrainingRowsCarryEvasionsInEveryLabel) {
   EXPECT_TRUE(data_->manifest.at("stress").at("evasion_families_also_in_training_augmentation").get<bool>());
   for (const auto& label : {"Benign", "T1003.002", "T1562", "T1134"}) {
     std::size_t carets = 0;
-    for (const auto& row : data_->train) carets += row.label == label && row.text.find('^') != std::string::npos;
+    for (const auto& row : data_->train)
+      carets += row.label == label && row.text.find('^') != std::string::npos;
     EXPECT_GT(carets, 100u) << label;
   }
 }

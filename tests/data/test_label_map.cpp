@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::data {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "test_paths.h"
 
 namespace attune::data {

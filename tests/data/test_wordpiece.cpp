@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 #include "test_paths.h"
 

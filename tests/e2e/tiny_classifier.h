@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "data/tokenizers/tokenizer.h"
+#include "inference/export_dir.h"
 #include "models/hf_config.h"
 #include "models/model_factory.h"
 #include "test_paths.h"
-#include "trainer/export.h"
 
 namespace attune::testing {
 
@@ -39,12 +39,12 @@ inline std::filesystem::path write_tiny_classifier(const std::string& tag, uint6
   models::set_labels(config, tiny_classifier_labels());
   const std::filesystem::path out = temp_dir(tag) / "model";
   models::save_model(*models::create_model(config, seed), out);
-  trainer::copy_tokenizer_files(tokenizer_dir, out);
-  trainer::Preprocessing pre;
+  inference::copy_tokenizer_files(tokenizer_dir, out);
+  inference::Preprocessing pre;
   pre.lowercase = lowercase;
   pre.max_length = 64;
   pre.labels = tiny_classifier_labels();
-  trainer::write_preprocessing(out, pre);
+  inference::write_preprocessing(out, pre);
   return out;
 }
 

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "golden_compare.h"
 #include "models/autocast.h"
 #include "models/model_factory.h"

@@ -12,7 +12,7 @@
 #include <set>
 #include <string>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "fused_qkv_check.h"
 #include "models/hf_config.h"
 #include "models/model_factory.h"

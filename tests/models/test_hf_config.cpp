@@ -5,7 +5,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "test_paths.h"
 
 namespace attune::models {

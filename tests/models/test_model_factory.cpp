@@ -6,7 +6,7 @@
 #include <functional>
 #include <iterator>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "golden_compare.h"
 #include "models/safetensors.h"
 #include "test_paths.h"

@@ -6,7 +6,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "test_paths.h"
 
 namespace attune::models {

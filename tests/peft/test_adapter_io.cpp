@@ -6,7 +6,7 @@
 #include <functional>
 #include <set>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/safetensors.h"
 #include "peft/trainable.h"
 #include "test_paths.h"

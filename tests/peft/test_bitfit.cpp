@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "peft/trainable.h"
 #include "tiny_model.h"
 

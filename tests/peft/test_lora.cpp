@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/autocast.h"
 #include "peft/trainable.h"
 #include "tiny_model.h"

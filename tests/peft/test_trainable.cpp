@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "models/model_factory.h"
 #include "peft/bitfit.h"
 #include "peft/lora.h"

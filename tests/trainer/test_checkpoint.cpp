@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "test_paths.h"
 
 namespace {

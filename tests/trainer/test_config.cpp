@@ -8,7 +8,7 @@
 #include <functional>
 #include <initializer_list>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "test_paths.h"
 #include "trainer/config_schema.h"
 

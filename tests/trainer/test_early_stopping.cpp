@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::trainer {
 namespace {

@@ -7,10 +7,10 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/file_digest.h"
 #include "test_paths.h"
 #include "tiny_pretrain_config.h"
-#include "trainer/file_digest.h"
 #include "trainer/run.h"
 
 namespace attune::trainer {

@@ -1,10 +1,10 @@
 // Dynamic MLM masking: HF's DataCollatorForLanguageModeling proportions, specials and padding never
 // selected, deterministic per seed.
-#include "trainer/mlm_masking.h"
+#include "trainer/pretrain/mlm_masking.h"
 
 #include <gtest/gtest.h>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::trainer {
 namespace {

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
 #include "test_paths.h"
 
 namespace attune::trainer {

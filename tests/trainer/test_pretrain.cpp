@@ -1,17 +1,17 @@
 // pretrain end to end on tiny models: from scratch with a trained BPE (RoBERTa) or unigram (DeBERTa-v3)
 // tokenizer, continuing an HF dir, determinism, and the config rules of the pretrain section.
-#include "trainer/pretrain.h"
+#include "trainer/pretrain/pretrain.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/file_digest.h"
 #include "data/tokenizers/tokenizer.h"
 #include "models/hf_config.h"
 #include "models/model_factory.h"
 #include "test_paths.h"
-#include "trainer/file_digest.h"
 
 namespace attune::trainer {
 namespace {
@@ -156,6 +156,26 @@ TEST(Pretrain, ConfigRules) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("mlm_probability"), std::string::npos) << e.what();
   }
+  // Fine-tuning keys pretraining would ignore are refused, naming the key and its line.
+  try {
+    parse_config(
+        "model: {name_or_path: x}\ntraining:\n  seed: 1\n  gradient_accumulation_steps: 4\n"
+        "pretrain: {corpus: {generated_rows: 10}}\n",
+        "p.yaml");
+    FAIL() << "expected an InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(
+        std::string(e.what()).find("p.yaml:4: training.gradient_accumulation_steps: not used by pretrain"),
+        std::string::npos)
+        << e.what();
+  }
+  for (const char* key :
+       {"early_stopping_patience: 2", "length_bucketing: false", "metric_for_best_model: accuracy"})
+    EXPECT_THROW(parse_config(std::string("model: {name_or_path: x}\ntraining: {") + key +
+                                  "}\npretrain: {corpus: {generated_rows: 10}}\n",
+                              "p.yaml"),
+                 InputError)
+        << key;
   // A train config has no pretrain section: run_pretraining refuses it.
   const auto c = parse_config("model: {name_or_path: x}\ndata: {generate: {preset: binary}}\n", "t.yaml");
   EXPECT_THROW(run_pretraining(c), InputError);

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "data/errors.h"
+#include "base/errors.h"
 
 namespace attune::trainer {
 namespace {

@@ -4,11 +4,13 @@
 #include <exception>
 #include <iostream>
 
-#include "data/errors.h"
+#include "base/errors.h"
+#include "base/version.h"
 
 namespace attune::cli {
 
 void parse(CLI::App& app, int argc, char** argv) {
+  app.set_version_flag("--version", std::string(app.get_name()) + " (attune) " + version());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -14,8 +14,8 @@ struct Exit {
   int code;
 };
 
-// Parses argv into app. --help prints the help and throws Exit{0}; a usage error throws
-// attune::InputError naming the problem and pointing at --help.
+// Parses argv into app. --help prints the help, --version "<tool> (attune) <version>", and both throw
+// Exit{0}; a usage error throws attune::InputError naming the problem and pointing at --help.
 void parse(CLI::App& app, int argc, char** argv);
 
 }  // namespace attune::cli

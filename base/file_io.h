@@ -1,0 +1,23 @@
+// Whole-file IO and UTF-8 validation, shared by every reader and writer of the project.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace attune {
+
+// The whole file as bytes; InputError naming the file when it cannot be read.
+std::string read_text_file(const std::filesystem::path& file);
+
+// Offset of the first byte that is not well-formed UTF-8 (overlong forms, surrogates, code points past
+// U+10FFFF and NUL bytes included), or std::string_view::npos when all of `text` is valid.
+std::size_t invalid_utf8_offset(std::string_view text);
+
+// Writes `content` to `file` atomically: to `<file>.<pid>.tmp` in the same directory (created when
+// missing), flushed to disk, then renamed over `file`. Readers see the old file or the new one, never half.
+// Throws std::runtime_error naming the file when it cannot be written.
+void write_file_atomic(const std::filesystem::path& file, const std::string& content);
+
+}  // namespace attune

@@ -1,0 +1,156 @@
+#include "inference/export_dir.h"
+
+#include <fstream>
+
+#include "base/errors.h"
+#include "base/file_io.h"
+#include "base/version.h"
+#include "data/csv.h"
+#include "models/model_factory.h"
+#include "models/resolve.h"
+#include "peft/adapter_io.h"
+#include "peft/merge.h"
+
+namespace attune::inference {
+
+namespace fs = std::filesystem;
+
+namespace {
+// Tokenizer files of a Hugging Face dir, whichever exist.
+constexpr const char* kTokenizerFiles[] = {"vocab.json",
+                                           "merges.txt",
+                                           "tokenizer.json",
+                                           "spm.model",
+                                           "vocab.txt",
+                                           "tokenizer_config.json",
+                                           "special_tokens_map.json",
+                                           "added_tokens.json"};
+}  // namespace
+
+nlohmann::json Preprocessing::to_json() const {
+  nlohmann::json j = {{"lowercase", lowercase},
+                      {"max_length", max_length},
+                      {"labels", labels},
+                      {"backbone", backbone},
+                      {"attune_version", version()}};
+  if (bf16) j["bf16"] = *bf16;
+  return j;
+}
+
+Preprocessing Preprocessing::from_json(const nlohmann::json& j, const std::string& origin) {
+  try {
+    Preprocessing p;
+    p.lowercase = j.at("lowercase").get<bool>();
+    p.max_length = j.at("max_length").get<int64_t>();
+    p.labels = j.at("labels").get<std::vector<std::string>>();
+    if (j.contains("backbone")) p.backbone = j.at("backbone");
+    if (j.contains("bf16")) p.bf16 = j.at("bf16").get<bool>();
+    if (p.max_length < 3) throw InputError(origin + ": max_length: expected an integer >= 3");
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(origin + ": expected {lowercase: bool, max_length: int, labels: [str]} (" + e.what() +
+                     ")");
+  }
+}
+
+void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  bool any = false;
+  for (const char* name : kTokenizerFiles) {
+    if (!fs::exists(from / name)) continue;
+    fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
+    any = true;
+  }
+  if (!any)
+    throw InputError(from.string() +
+                     ": no tokenizer files to export (expected vocab.json + merges.txt, "
+                     "tokenizer.json, spm.model or vocab.txt)");
+}
+
+void write_preprocessing(const fs::path& dir, const Preprocessing& pre) {
+  write_file_atomic(dir / kAttuneFile, pre.to_json().dump(2) + "\n");
+}
+
+Preprocessing read_preprocessing(const fs::path& dir) {
+  const fs::path file = dir / kAttuneFile;
+  std::ifstream in(file);
+  if (!in) {
+    Preprocessing p;
+    p.max_length = 512;
+    return p;
+  }
+  try {
+    return Preprocessing::from_json(nlohmann::json::parse(in), file.string());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(file.string() + ": not valid JSON (" + e.what() + ")");
+  }
+}
+
+void export_adapter(const fs::path& dir, models::SequenceClassifier& model, const peft::LoraInfo& info,
+                    const fs::path& tokenizer_dir, const Preprocessing& pre, torch::ScalarType dtype) {
+  fs::create_directories(dir);
+  peft::save_adapter(dir, model, info,
+                     dtype == torch::kFloat ? std::nullopt : std::optional<torch::Dtype>(dtype));
+  copy_tokenizer_files(tokenizer_dir, dir);
+  write_preprocessing(dir, pre);
+}
+
+void export_merged(const fs::path& dir, models::SequenceClassifier& model, const fs::path& tokenizer_dir,
+                   const Preprocessing& pre, torch::ScalarType dtype) {
+  peft::merge_and_unload(model);
+  fs::create_directories(dir);
+  models::save_model(model, dir, dtype);
+  copy_tokenizer_files(tokenizer_dir, dir);
+  write_preprocessing(dir, pre);
+}
+
+LoadedModel load_model_dir(const fs::path& dir) {
+  LoadedModel m;
+  m.dir = dir;
+  if (!fs::is_directory(dir))
+    throw InputError(dir.string() + ": not a directory (expected an exported model dir)");
+  m.preprocessing = read_preprocessing(dir);
+  m.is_adapter = peft::is_adapter_dir(dir);
+  if (m.is_adapter) {
+    const auto lora = peft::load_lora_config((dir / peft::kAdapterConfigFile).string());
+    const auto base = lora.base_model_name_or_path;
+    const auto where = models::resolve_model_dir(base);
+    if (!where.dir)
+      throw InputError((dir / peft::kAdapterConfigFile).string() +
+                       ": base_model_name_or_path: " + models::not_found_message(base, where));
+    m.base_dir = *where.dir;
+    if (m.preprocessing.labels.empty())
+      throw InputError((dir / kAttuneFile).string() + ": an adapter dir needs its labels (attune.json)");
+    models::LoadReport report;
+    m.model = models::load_model(m.base_dir, &report, static_cast<int64_t>(m.preprocessing.labels.size()));
+    peft::load_adapter(dir, *m.model);
+  } else {
+    if (!fs::exists(dir / "config.json"))
+      throw InputError(dir.string() +
+                       ": expected config.json + model.safetensors (a merged model dir) or "
+                       "adapter_config.json + adapter_model.safetensors (a PEFT adapter dir)");
+    m.model = models::load_model(dir);
+    if (m.preprocessing.labels.empty())
+      for (const auto& [id, label] : m.model->config.id2label) m.preprocessing.labels.push_back(label);
+  }
+  m.labels = data::LabelMap(m.preprocessing.labels);
+  if (static_cast<int64_t>(m.labels.size()) != m.model->config.num_labels())
+    throw InputError(dir.string() + ": attune.json lists " + std::to_string(m.labels.size()) +
+                     " labels but the model has " + std::to_string(m.model->config.num_labels()));
+  {
+    auto& c = m.model->config;
+    c.id2label.clear();
+    c.label2id.clear();
+    for (size_t i = 0; i < m.labels.size(); ++i) {
+      c.id2label[static_cast<int64_t>(i)] = m.labels.label(static_cast<int64_t>(i));
+      c.label2id[m.labels.label(static_cast<int64_t>(i))] = static_cast<int64_t>(i);
+    }
+  }
+  data::TokenizerOptions options;
+  options.lowercase = m.preprocessing.lowercase;
+  m.tokenizer = data::load_tokenizer(dir, options);
+  m.model->eval();
+  return m;
+}
+
+}  // namespace attune::inference

@@ -1,0 +1,74 @@
+// The exported dir, written and read in one place. What a run leaves for deployment: a merged Hugging Face
+// model dir (config.json with id2label, model.safetensors, the tokenizer files) and, for LoRA, a PEFT adapter
+// dir. Both also carry `attune.json`: the preprocessing the model was trained with (lower-casing,
+// max_length), its labels and backbone, which `evaluate`, `predict` and `serve` apply themselves.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "data/label_map.h"
+#include "data/tokenizers/tokenizer.h"
+#include "models/encoder.h"
+#include "peft/lora.h"
+
+namespace attune::inference {
+
+// The file name of the preprocessing record.
+inline constexpr const char* kAttuneFile = "attune.json";
+
+// Preprocessing that travels with a model.
+struct Preprocessing {
+  bool lowercase = false;
+  int64_t max_length = 128;
+  std::vector<std::string> labels;
+  nlohmann::json backbone;  // {"name", "path", "how", ...} of the backbone it was trained from
+  std::optional<bool>
+      bf16;  // the inference precision of the run's own reports (training.bf16); unset: unknown
+  nlohmann::json to_json() const;
+  static Preprocessing from_json(const nlohmann::json& j, const std::string& origin);
+};
+
+// Copies the tokenizer files a Hugging Face dir may hold (vocab.json, merges.txt, tokenizer.json,
+// spm.model, vocab.txt, tokenizer_config.json, special_tokens_map.json, added_tokens.json) that exist.
+void copy_tokenizer_files(const std::filesystem::path& from, const std::filesystem::path& to);
+
+void write_preprocessing(const std::filesystem::path& dir, const Preprocessing& pre);
+// Reads <dir>/attune.json; a dir without one gets the defaults (lowercase false, max_length from the
+// tokenizer) and labels from config.json.
+Preprocessing read_preprocessing(const std::filesystem::path& dir);
+
+// Writes the PEFT adapter dir (LoRA only): adapter_config.json, adapter_model.safetensors, tokenizer
+// files, attune.json.
+void export_adapter(const std::filesystem::path& dir, models::SequenceClassifier& model,
+                    const peft::LoraInfo& info, const std::filesystem::path& tokenizer_dir,
+                    const Preprocessing& pre, torch::ScalarType dtype);
+
+// Merges LoRA into the weights and removes it (the model is plain afterwards), then writes the merged HF
+// dir: config.json, model.safetensors (dtype), tokenizer files, attune.json.
+void export_merged(const std::filesystem::path& dir, models::SequenceClassifier& model,
+                   const std::filesystem::path& tokenizer_dir, const Preprocessing& pre,
+                   torch::ScalarType dtype);
+
+// Loading what a run exported — a merged Hugging Face dir or a PEFT adapter dir (its base resolved as in
+// training) — with its tokenizer, labels and preprocessing, for `evaluate`, `predict` and `serve`.
+struct LoadedModel {
+  std::filesystem::path dir;
+  bool is_adapter = false;
+  std::filesystem::path base_dir;  // the resolved base model (adapter dirs)
+  std::shared_ptr<models::SequenceClassifier> model;
+  std::unique_ptr<data::Tokenizer> tokenizer;  // with the recorded lower-casing applied
+  data::LabelMap labels;
+  Preprocessing preprocessing;
+};
+
+// Throws InputError naming the dir and what it expected (config.json + model.safetensors, or
+// adapter_config.json + adapter_model.safetensors) when it is neither.
+LoadedModel load_model_dir(const std::filesystem::path& dir);
+
+}  // namespace attune::inference
