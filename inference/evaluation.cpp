@@ -43,10 +43,16 @@ Predictions predict(models::SequenceClassifier& model, const std::vector<std::ve
   out.seconds = seconds_since(start);
   if (was_training) model.train();
 
-  out.probabilities = torch::softmax(out.logits, /*dim=*/-1);
+  out.probabilities = torch::softmax(out.logits / settings.temperature, /*dim=*/-1);
   const auto argmax = out.logits.argmax(/*dim=*/-1).contiguous();
   out.predicted.assign(argmax.data_ptr<int64_t>(), argmax.data_ptr<int64_t>() + n);
   return out;
+}
+
+std::vector<double> metric_weights(const data::TokenizedRows& rows) {
+  for (float w : rows.weights)
+    if (w != 1.0f) return {rows.weights.begin(), rows.weights.end()};
+  return {};
 }
 
 EvalResult evaluate(models::SequenceClassifier& model, const data::TokenizedRows& rows,
@@ -54,11 +60,8 @@ EvalResult evaluate(models::SequenceClassifier& model, const data::TokenizedRows
                     Predictions* predictions) {
   Predictions p = predict(model, rows.input_ids, settings);
   const int64_t n = static_cast<int64_t>(rows.input_ids.size());
-  // Sample weights count only where some row weighs other than 1 (a `count` column was given).
-  std::vector<double> weights;
-  bool weighted = false;
-  for (float w : rows.weights) weighted = weighted || w != 1.0f;
-  if (weighted) weights.assign(rows.weights.begin(), rows.weights.end());
+  const std::vector<double> weights = metric_weights(rows);
+  const bool weighted = !weights.empty();
 
   EvalResult result;
   result.rows = static_cast<size_t>(n);
@@ -67,7 +70,8 @@ EvalResult evaluate(models::SequenceClassifier& model, const data::TokenizedRows
   if (n > 0) {
     const auto target = torch::tensor(rows.labels, torch::kInt64);
     auto ce = torch::nn::functional::cross_entropy(
-        p.logits, target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [N]
+        p.logits / settings.temperature, target,
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));  // [N]
     if (weighted) {
       const auto w = torch::tensor(rows.weights, torch::kFloat32);
       result.loss = (ce * w).sum().item<double>() / w.sum().item<double>();

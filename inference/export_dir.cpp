@@ -1,5 +1,6 @@
 #include "inference/export_dir.h"
 
+#include <cmath>
 #include <fstream>
 
 #include "base/errors.h"
@@ -34,6 +35,8 @@ nlohmann::json Preprocessing::to_json() const {
                       {"backbone", backbone},
                       {"attune_version", version()}};
   if (bf16) j["bf16"] = *bf16;
+  j["temperature"] = temperature;
+  if (operating_point) j["operating_point"] = operating_point->to_json();
   return j;
 }
 
@@ -46,6 +49,11 @@ Preprocessing Preprocessing::from_json(const nlohmann::json& j, const std::strin
     if (j.contains("backbone")) p.backbone = j.at("backbone");
     if (j.contains("bf16")) p.bf16 = j.at("bf16").get<bool>();
     if (p.max_length < 3) throw InputError(origin + ": max_length: expected an integer >= 3");
+    if (j.contains("temperature")) p.temperature = j.at("temperature").get<double>();
+    if (!std::isfinite(p.temperature) || p.temperature <= 0)
+      throw InputError(origin + ": temperature: expected a number > 0");
+    if (j.contains("operating_point") && !j.at("operating_point").is_null())
+      p.operating_point = OperatingPoint::from_json(j.at("operating_point"), p.labels, origin);
     return p;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(origin + ": expected {lowercase: bool, max_length: int, labels: [str]} (" + e.what() +

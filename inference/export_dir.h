@@ -14,6 +14,7 @@
 
 #include "data/label_map.h"
 #include "data/tokenizers/tokenizer.h"
+#include "inference/operating_point.h"
 #include "models/encoder.h"
 #include "peft/lora.h"
 
@@ -30,6 +31,10 @@ struct Preprocessing {
   nlohmann::json backbone;  // {"name", "path", "how", ...} of the backbone it was trained from
   std::optional<bool>
       bf16;  // the inference precision of the run's own reports (training.bf16); unset: unknown
+  // Written by train from the validation split (calibration.h, operating_point.h); a dir without them
+  // (older runs) reads back as T = 1 and no operating point: argmax.
+  double temperature = 1.0;
+  std::optional<OperatingPoint> operating_point;
   nlohmann::json to_json() const;
   static Preprocessing from_json(const nlohmann::json& j, const std::string& origin);
 };

@@ -42,6 +42,12 @@ std::size_t sequence_length(unsigned char c) {
   return 1;
 }
 
+// The row's attack score under `op`: as apply_operating_point computed it, else from its probabilities.
+double attack_score_of(const ScoredText& r, const OperatingPoint& op) {
+  return r.attack_score.value_or(
+      1.0 - static_cast<double>(r.probabilities.at(static_cast<std::size_t>(op.benign_id))));
+}
+
 std::size_t code_points(const std::string& s) {
   std::size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
@@ -69,11 +75,13 @@ std::vector<ScoredText> scored_texts(const Predictions& predictions, const std::
     r.label_id = predictions.predicted[i];
     r.probabilities = row_of(predictions.probabilities, static_cast<int64_t>(i));
     r.logits = row_of(predictions.logits, static_cast<int64_t>(i));
+    if (!predictions.attack_scores.empty()) r.attack_score = predictions.attack_scores.at(i);
   }
   return rows;
 }
 
-nlohmann::json prediction_json(const ScoredText& scored, const std::vector<std::string>& labels) {
+nlohmann::json prediction_json(const ScoredText& scored, const std::vector<std::string>& labels,
+                               const OperatingPoint* op) {
   if (scored.probabilities.size() != labels.size() || scored.label_id < 0 ||
       scored.label_id >= static_cast<int64_t>(labels.size()))
     throw std::invalid_argument("prediction_json: a prediction over " +
@@ -82,14 +90,21 @@ nlohmann::json prediction_json(const ScoredText& scored, const std::vector<std::
   nlohmann::json probabilities = nlohmann::json::object();
   for (std::size_t c = 0; c < labels.size(); ++c) probabilities[labels[c]] = scored.probabilities[c];
   const auto id = static_cast<std::size_t>(scored.label_id);
-  return {{"label", labels[id]},
-          {"score", scored.probabilities[id]},
-          {"probabilities", std::move(probabilities)}};
+  nlohmann::json j = {{"label", labels[id]},
+                      {"score", scored.probabilities[id]},
+                      {"probabilities", std::move(probabilities)}};
+  if (op) {
+    j["attack_score"] = attack_score_of(scored, *op);
+    j["operating_point"] = {{"benign_label", op->benign_label},
+                            {"threshold", op->threshold},
+                            {"max_benign_fpr", op->max_benign_fpr}};
+  }
+  return j;
 }
 
 nlohmann::ordered_json prediction_line_json(const ScoredText& scored, const std::vector<std::string>& labels,
-                                            bool with_logits) {
-  const auto p = prediction_json(scored, labels);
+                                            bool with_logits, const OperatingPoint* op) {
+  const auto p = prediction_json(scored, labels, op);
   nlohmann::ordered_json j;
   j["line"] = scored.line;
   j["text"] = scored.text;
@@ -97,6 +112,10 @@ nlohmann::ordered_json prediction_line_json(const ScoredText& scored, const std:
   j["score"] = p["score"];
   j["probabilities"] = nlohmann::ordered_json::object();
   for (std::size_t c = 0; c < labels.size(); ++c) j["probabilities"][labels[c]] = scored.probabilities[c];
+  if (op) {
+    j["attack_score"] = p["attack_score"];
+    j["operating_point"] = p["operating_point"];
+  }
   if (with_logits) j["logits"] = scored.logits;
   return j;
 }
@@ -131,8 +150,8 @@ std::string display_text(const std::string& text, std::size_t max_code_points) {
 }
 
 PredictionWriter::PredictionWriter(std::ostream& out, OutputFormat format, std::vector<std::string> labels,
-                                   bool with_logits)
-    : out_(out), format_(format), labels_(std::move(labels)), with_logits_(with_logits) {
+                                   bool with_logits, std::optional<OperatingPoint> op)
+    : out_(out), format_(format), labels_(std::move(labels)), with_logits_(with_logits), op_(std::move(op)) {
   for (const auto& l : labels_) label_width_ = std::max(label_width_, code_points(l));
 }
 
@@ -142,9 +161,9 @@ void PredictionWriter::header() {
   if (format_ == OutputFormat::kTable) {
     std::string label = "label";
     label.resize(label_width_, ' ');
-    out_ << "  line  " << label << "  score   text\n";
+    out_ << "  line  " << label << (op_ ? "  score   attack  text\n" : "  score   text\n");
   } else if (format_ == OutputFormat::kCsv) {
-    out_ << "line,text,label,score";
+    out_ << "line,text,label,score" << (op_ ? ",attack_score" : "");
     for (const auto& l : labels_) out_ << "," << data::csv_escape("prob_" + l);
     if (with_logits_)
       for (const auto& l : labels_) out_ << "," << data::csv_escape("logit_" + l);
@@ -156,22 +175,24 @@ void PredictionWriter::write(const std::vector<ScoredText>& rows) {
   header();
   for (const auto& r : rows) {
     if (format_ == OutputFormat::kJson) {
-      out_ << prediction_line_json(r, labels_, with_logits_).dump() << "\n";
+      out_ << prediction_line_json(r, labels_, with_logits_, op_ ? &*op_ : nullptr).dump() << "\n";
       continue;
     }
     const auto id = static_cast<std::size_t>(r.label_id);
     const auto& label = labels_.at(id);
     const float score = r.probabilities.at(id);
+    const double attack = op_ ? attack_score_of(r, *op_) : 0.0;
     if (format_ == OutputFormat::kTable) {
       char line[32];
       std::snprintf(line, sizeof(line), "%6zu", r.line);
       std::string padded =
           label + std::string(label_width_ - std::min(label_width_, code_points(label)), ' ');
       out_ << line << "  " << padded << "  " << fixed(score, 4) << "  "
-           << display_text(r.text, kTableTextWidth) << "\n";
+           << (op_ ? fixed(attack, 4) + "  " : "") << display_text(r.text, kTableTextWidth) << "\n";
     } else {
       out_ << r.line << "," << data::csv_escape(r.text) << "," << data::csv_escape(label) << ","
            << number(score);
+      if (op_) out_ << "," << number(static_cast<float>(attack));
       for (float p : r.probabilities) out_ << "," << number(p);
       if (with_logits_)
         for (float l : r.logits) out_ << "," << number(l);

@@ -167,10 +167,14 @@ EvalResult eval_result_from_json(const nlohmann::json& j) {
 }
 
 void write_test_report(const std::filesystem::path& dir, const EvalResult& result, const std::string& stem,
-                       const nlohmann::json& backbone) {
+                       const nlohmann::json& backbone, const OperatingPointReport* operating_point) {
   std::filesystem::create_directories(dir);
   auto j = report_json(result);
   std::string text = report_text(result);
+  if (operating_point) {
+    j["operating_point"] = operating_point_json(*operating_point);
+    text += "\n" + operating_point_text(*operating_point);
+  }
   if (!backbone.is_null()) {
     j["backbone"] = backbone;
     std::string line =

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "inference/metrics.h"
+#include "inference/operating_point_report.h"
 
 namespace attune::inference {
 
@@ -34,8 +35,10 @@ EvalResult eval_result_from_json(const nlohmann::json& json);
 
 // Writes <dir>/<stem>_report.json and <dir>/<stem>_report.txt atomically (creates dir when missing). With a
 // backbone record (Backbone::to_json), the JSON holds it under "backbone" and the text starts with a line
-// naming it.
+// naming it. With an operating point report, the JSON holds operating_point_json under "operating_point"
+// and the text ends with operating_point_text.
 void write_test_report(const std::filesystem::path& dir, const EvalResult& result,
-                       const std::string& stem = "test", const nlohmann::json& backbone = nullptr);
+                       const std::string& stem = "test", const nlohmann::json& backbone = nullptr,
+                       const OperatingPointReport* operating_point = nullptr);
 
 }  // namespace attune::inference

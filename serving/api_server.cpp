@@ -59,13 +59,15 @@ ScoreFn model_scorer(const inference::LoadedModel& model, const inference::Infer
     const int threads = texts.size() >= kParallelTokenizeTexts ? 0 : 1;
     const auto ids = model.tokenizer->encode_batch(texts, /*add_special_tokens=*/true,
                                                    model.preprocessing.max_length, threads);
-    const auto predictions = inference::predict(*model.model, ids, settings);
+    auto predictions = inference::predict(*model.model, ids, settings);
+    const auto& op = model.preprocessing.operating_point;
+    if (op) inference::apply_operating_point(predictions, *op);
     std::vector<inference::InputText> inputs(texts.size());
     for (std::size_t i = 0; i < texts.size(); ++i) inputs[i].line = i + 1;  // texts are not echoed back
     std::vector<nlohmann::json> out;
     out.reserve(texts.size());
     for (const auto& scored : inference::scored_texts(predictions, inputs))
-      out.push_back(inference::prediction_json(scored, model.labels.labels()));
+      out.push_back(inference::prediction_json(scored, model.labels.labels(), op ? &*op : nullptr));
     return out;
   };
 }

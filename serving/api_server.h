@@ -2,7 +2,9 @@
 // scored in one forward pass: handler threads queue their texts and wait on a future; one model worker
 // takes what is queued (up to max_batch texts, waiting at most max_wait for more) and answers them all.
 //
-//   POST /api    {"text": "..."}          -> {"label", "score", "probabilities": {label: p}}
+//   POST /api    {"text": "..."}          -> {"label", "score", "probabilities": {label: p}} (+
+//   "attack_score",
+//                                            "operating_point" where the model has an operating point)
 //                {"texts": ["...", ...]}  -> [{"label", "score", "probabilities"}, ...]
 //   GET /health  -> {"status": "ok", "model": dir, "labels": n}
 //   GET /labels  -> {"labels": [...]}
@@ -32,8 +34,9 @@ class Server;
 
 namespace attune::serving {
 
-// serve's answers for a loaded model: tokenizes with its preprocessing (lower-casing, max_length) and
-// returns prediction_json() per text. `model` must outlive the function.
+// serve's answers for a loaded model: tokenizes with its preprocessing (lower-casing, max_length), applies
+// its operating point where it has one (reset it for argmax), and returns prediction_json() per text.
+// settings.temperature should be the model's. `model` must outlive the function.
 ScoreFn model_scorer(const inference::LoadedModel& model, const inference::InferenceSettings& settings);
 
 struct ServeOptions {

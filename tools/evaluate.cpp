@@ -7,6 +7,7 @@
 #include "data/csv.h"
 #include "inference/evaluation.h"
 #include "inference/export_dir.h"
+#include "inference/operating_point_report.h"
 #include "inference/report.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
@@ -21,13 +22,14 @@ int run(int argc, char** argv) {
   CLI::App app{
       "Evaluate an exported detector (a merged Hugging Face dir or a PEFT adapter dir) on a labeled CSV:\n"
       "confusion matrix (rows actual, columns predicted), classification report, loss, samples/s.\n"
-      "The model's recorded preprocessing (lower-casing, max_length) is applied.",
+      "The model's recorded preprocessing (lower-casing, max_length) and temperature are applied; where it\n"
+      "records an operating point, the report at that point (and by threshold) follows the argmax one.",
       "evaluate"};
   std::string model_dir, data_file, json_file, text_column = "text", label_column = "label",
                                                count_column = "count";
   int64_t batch_size = 64;
   int threads = 0;
-  bool fp32 = false, bf16 = false;
+  bool fp32 = false, bf16 = false, no_operating_point = false;
   app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
   app.add_option("--data", data_file, "labeled CSV (header with the text and label columns)")->required();
   app.add_option("--json", json_file, "also write the report as JSON to this file");
@@ -43,6 +45,8 @@ int run(int argc, char** argv) {
   auto* fp32_flag =
       app.add_flag("--fp32", fp32, "run in fp32 (default: the precision the run recorded, else bf16)");
   app.add_flag("--bf16", bf16, "run under bf16 autocast")->excludes(fp32_flag);
+  app.add_flag("--no-operating-point", no_operating_point,
+               "report argmax only, ignoring the operating point recorded in attune.json");
   app.footer(
       "Example: evaluate --model runs/roberta_lora_4class/export/merged --data "
       "data/generated/4class/test.csv");
@@ -58,13 +62,25 @@ int run(int argc, char** argv) {
                                          loaded.preprocessing.max_length);
   // The precision of the run's own test report (attune.json), so the numbers reproduce it.
   const bool use_bf16 = bf16 || (!fp32 && loaded.preprocessing.bf16.value_or(true));
-  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), use_bf16};
-  const auto result = inference::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings);
+  const auto& pre = loaded.preprocessing;
+  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), use_bf16,
+                                              pre.temperature};
+  inference::Predictions predictions;
+  const auto result =
+      inference::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings, &predictions);
   std::cout << "model: " << model_dir
             << (loaded.is_adapter ? " (adapter on " + loaded.base_dir.string() + ")" : "")
             << "\ndata: " << data_file << "\n"
             << inference::report_text(result);
-  if (!json_file.empty()) write_file_atomic(json_file, inference::report_json(result).dump(2) + "\n");
+  auto json = inference::report_json(result);
+  if (pre.operating_point && !no_operating_point) {
+    const auto op = inference::operating_point_report(
+        predictions, split.rows.labels, inference::metric_weights(split.rows), loaded.labels.labels(),
+        *pre.operating_point, pre.temperature);
+    std::cout << "\n" << inference::operating_point_text(op);
+    json["operating_point"] = inference::operating_point_json(op);
+  }
+  if (!json_file.empty()) write_file_atomic(json_file, json.dump(2) + "\n");
   return 0;
 }
 

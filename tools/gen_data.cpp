@@ -1,5 +1,6 @@
-// gen-data: writes a model card's synthetic data set (train/validation/test.csv, manifest.json, and for
-// the 4class preset stress.csv) into --out, deterministically for a given --seed.
+// gen-data: writes a model card's data set (train/validation/test.csv, manifest.json, for the 4class preset
+// stress.csv, and the real-data proxy real_benign.csv / real_attacks.csv) into --out, deterministically
+// for a given --seed and benign-world corpus.
 #include <iostream>
 #include <optional>
 #include <string>
@@ -27,8 +28,19 @@ int run(int argc, char** argv) {
   auto* holdout_option = app.add_option(
       "--holdout-templates", holdout,
       "hold out this fraction (0 < f < 1) of each label's templates: test rows come only from them");
+  std::string world, attacks;
+  auto* world_option = app.add_option(
+      "--benign-world", world,
+      "folder of the benign-world corpus (packages.txt, commands.tsv) whose train packages' real command "
+      "lines become Benign rows (default: $ATTUNE_BENIGN_WORLD, else data/benign_world of the checkout)");
+  auto* attacks_option = app.add_option(
+      "--real-attacks", attacks,
+      "CSV (text,label) of hand-written real attack command lines for real_attacks.csv (default: "
+      "$ATTUNE_REAL_ATTACKS, else data/real_attacks/commands.csv)");
   parse(app, argc, argv);
   if (holdout_option->count() > 0) options.holdout_templates = holdout;
+  if (world_option->count() > 0) options.benign_world_dir = world;
+  if (attacks_option->count() > 0) options.real_attacks_file = attacks;
 
   data::find_preset(options.preset);  // unknown preset: one line listing the valid ones, exit 2
   const data::GeneratedData generated = data::generate_data(options);

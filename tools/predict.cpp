@@ -55,10 +55,13 @@ void measure_latency(const inference::LoadedModel& loaded, const std::string& te
     const auto ids = loaded.tokenizer->encode_batch(request.texts, /*add_special_tokens=*/true,
                                                     loaded.preprocessing.max_length, /*num_threads=*/1);
     t[1] = ms_since(at), at = std::chrono::steady_clock::now();
-    const auto predictions = inference::predict(*loaded.model, ids, settings);
+    auto predictions = inference::predict(*loaded.model, ids, settings);
+    const auto& op = loaded.preprocessing.operating_point;
+    if (op) inference::apply_operating_point(predictions, *op);
     t[2] = ms_since(at), at = std::chrono::steady_clock::now();
     const auto scored = inference::scored_texts(predictions, {inference::InputText{1, text}});
-    const auto answer = inference::prediction_json(scored.at(0), loaded.labels.labels()).dump();
+    const auto answer =
+        inference::prediction_json(scored.at(0), loaded.labels.labels(), op ? &*op : nullptr).dump();
     t[3] = ms_since(at);
     if (i < 0 || answer.empty()) continue;
     total.push_back(ms_since(start));
@@ -96,14 +99,15 @@ int run(int argc, char** argv) {
       "Texts come from --text (repeatable), --input FILE, or standard input (one text a line). FILE may be\n"
       "plain lines, CSV (--column) or JSON lines (--field, a dotted path such as process.command_line).\n"
       "Bad lines are reported on stderr with their line number and skipped (--on-error skip) or end the\n"
-      "run with exit 2 (--on-error fail). The model's recorded preprocessing is applied.",
+      "run with exit 2 (--on-error fail). The model's recorded preprocessing and temperature are applied,\n"
+      "and its operating point where it records one: Benign unless 1 - p(Benign) reaches the threshold.",
       "predict"};
   std::string model_dir, input_file, input_format, column = "text", field = "text", format = "table",
                                                    on_error = "skip";
   std::vector<std::string> texts;
   int64_t batch_size = 64;
   int threads = 0, latency = 0;
-  bool fp32 = false, logits = false;
+  bool fp32 = false, logits = false, no_operating_point = false;
   app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
   auto* text_opt = app.add_option("--text", texts, "a text to label (repeatable)");
   app.add_option("--input", input_file, "file of texts ('-': standard input, the default without --text)")
@@ -125,6 +129,8 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
+  app.add_flag("--no-operating-point", no_operating_point,
+               "label by argmax, ignoring the operating point recorded in attune.json");
   app.add_option(
          "--latency", latency,
          "time N single-text predictions of the first text as serve answers one request (request JSON, "
@@ -160,17 +166,20 @@ int run(int argc, char** argv) {
     std::cerr << at_line(origin, issue.line, issue.message) << " (skipped)\n";
 
   models::apply_thread_policy(threads);
-  const auto loaded = inference::load_model_dir(model_dir);
+  auto loaded = inference::load_model_dir(model_dir);
+  if (no_operating_point) loaded.preprocessing.operating_point.reset();
+  const auto& op = loaded.preprocessing.operating_point;
   // --threads 0: a small model answers faster on one thread (models/threads.h).
   models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size));
-  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32};
+  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32,
+                                              loaded.preprocessing.temperature};
   if (latency > 0) {
     if (inputs.texts.empty()) throw InputError("--latency needs a text (--text, --input or standard input)");
     measure_latency(loaded, inputs.texts.front().text, latency, settings, output_format);
     return 0;
   }
 
-  inference::PredictionWriter writer(std::cout, output_format, loaded.labels.labels(), logits);
+  inference::PredictionWriter writer(std::cout, output_format, loaded.labels.labels(), logits, op);
   for (std::size_t start = 0; start < inputs.texts.size(); start += kTextsPerRound) {
     const auto end = std::min(inputs.texts.size(), start + kTextsPerRound);
     const std::vector<inference::InputText> round(inputs.texts.begin() + static_cast<std::ptrdiff_t>(start),
@@ -179,7 +188,9 @@ int run(int argc, char** argv) {
     for (const auto& t : round) round_texts.push_back(t.text);
     const auto ids = loaded.tokenizer->encode_batch(round_texts, /*add_special_tokens=*/true,
                                                     loaded.preprocessing.max_length, threads);
-    writer.write(inference::scored_texts(inference::predict(*loaded.model, ids, settings), round));
+    auto predictions = inference::predict(*loaded.model, ids, settings);
+    if (op) inference::apply_operating_point(predictions, *op);
+    writer.write(inference::scored_texts(predictions, round));
   }
   writer.finish();
   if (!inputs.skipped.empty())

@@ -22,7 +22,9 @@ int run(int argc, char** argv) {
 
   CLI::App app{
       "Serve an exported detector (a merged Hugging Face dir or a PEFT adapter dir) over HTTP:\n"
-      "  POST /api {\"text\": \"...\"}        -> {\"label\", \"score\", \"probabilities\"}\n"
+      "  POST /api {\"text\": \"...\"}        -> {\"label\", \"score\", \"probabilities\"} (+ "
+      "\"attack_score\",\n"
+      "                                     \"operating_point\" where the model records one)\n"
       "  POST /api {\"texts\": [\"...\"]}     -> a list of those\n"
       "  GET /health, GET /labels\n"
       "Requests arriving together are batched into one forward pass; a request arriving alone is scored at\n"
@@ -32,7 +34,7 @@ int run(int argc, char** argv) {
   std::string model_dir;
   serving::ServeOptions options;
   int threads = 0, max_wait_ms = 2;
-  bool fp32 = false;
+  bool fp32 = false, no_operating_point = false;
   app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
   app.add_option("--host", options.host, "address to listen on")->capture_default_str();
   app.add_option("--port", options.port, "port (0: any free port)")
@@ -65,6 +67,8 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
+  app.add_flag("--no-operating-point", no_operating_point,
+               "label by argmax, ignoring the operating point recorded in attune.json");
   app.footer(
       "Example: serve --model runs/x/export/merged --port 8080\n"
       "         curl -s localhost:8080/api -d '{\"text\": \"vssadmin delete shadows /all\"}'");
@@ -72,7 +76,9 @@ int run(int argc, char** argv) {
   options.max_wait = std::chrono::milliseconds(max_wait_ms);
 
   auto thread_settings = models::apply_thread_policy(threads);
-  const auto loaded = inference::load_model_dir(model_dir);
+  auto loaded = inference::load_model_dir(model_dir);
+  if (no_operating_point) loaded.preprocessing.operating_point.reset();
+  const auto& op = loaded.preprocessing.operating_point;
   // --threads 0: a small model answers faster on one thread (models/threads.h).
   models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size), &thread_settings);
   const inference::InferenceSettings settings{static_cast<int64_t>(options.max_batch),
@@ -82,7 +88,8 @@ int run(int argc, char** argv) {
   const int port = server.bind();
   signals.on_signal([&server] { server.stop(); });
   std::cerr << "serve: " << model_dir << " (" << loaded.labels.size() << " labels, "
-            << (fp32 ? "fp32" : "bf16 autocast") << "), " << models::describe(thread_settings) << "\n";
+            << (fp32 ? "fp32" : "bf16 autocast") << (op ? ", " + op->describe() : std::string()) << "), "
+            << models::describe(thread_settings) << "\n";
   std::cout << "listening on http://" << options.host << ":" << port << std::endl;
   const bool ok = server.listen();
   signals.stop_waiting();  // the server must not be stopped by a late signal while it is destroyed

@@ -32,7 +32,7 @@ constexpr const char* kConfigHelp =
   data      train_file, validation_file, test_file (CSV with a header; required unless generate),
             generate {preset: binary|discovery4|4class, seed, holdout_templates, out_dir},
             text_column, label_column, count_column, labels (fixes the label order), lowercase,
-            stress_file (an extra evaluation set)
+            stress_file (an extra evaluation set), benign_label (default Benign)
   peft      method (lora|bitfit|full|head), r, lora_alpha, lora_dropout, target_modules and
             exclude_modules (a list of names or one regex), modules_to_save, bias, use_rslora
   training  output_dir, seed, num_train_epochs, max_steps, per_device_train_batch_size,
@@ -42,7 +42,8 @@ constexpr const char* kConfigHelp =
             early_stopping_patience, early_stopping_threshold, metric_for_best_model,
             greater_is_better, load_best_model_at_end, class_weights, use_sample_weights,
             length_bucketing, save_strategy, resume_from_checkpoint
-  export    merged, adapter, dtype (fp32|bf16), dir
+  export    merged, adapter, dtype (fp32|bf16), dir, max_benign_fpr (an operating point: at most
+            this share of benign validation rows flagged; null = argmax)
 
 Relative paths are taken from the current directory (run from the repository root).
 The output dir receives resolved_config.yaml: every key after --set and defaults; rerun it with

@@ -233,6 +233,15 @@ struct Reader {
       bad(where, path, range.describe(), node);
     out = v;
   }
+  void optional_number(const std::string& key, std::optional<double>& out, const NumRange& range) {
+    std::string path, where;
+    const YAML::Node node = find(key, path, where);
+    if (absent(node)) return out.reset();
+    double v = 0;
+    if (!plain_scalar(node) || !parse_double(node.Scalar(), v) || !range.contains(v))
+      bad(where, path, range.describe() + " (or null)", node);
+    out = v;
+  }
   void boolean(const std::string& key, bool& out) {
     std::string path, where;
     const YAML::Node node = find(key, path, where);
@@ -357,6 +366,8 @@ void resolve(Config& c, const Context& ctx) {
     if (d.train_file.empty()) d.train_file = (dir / "train.csv").string();
     if (d.validation_file.empty()) d.validation_file = (dir / "validation.csv").string();
     if (d.test_file.empty()) d.test_file = (dir / "test.csv").string();
+    if (!ctx.given.count("data.real_benign_file")) d.real_benign_file = (dir / "real_benign.csv").string();
+    if (!ctx.given.count("data.real_attacks_file")) d.real_attacks_file = (dir / "real_attacks.csv").string();
   }
   const std::vector<std::pair<std::string, std::string*>> columns{{"data.text_column", &d.text_column},
                                                                   {"data.label_column", &d.label_column},
@@ -402,6 +413,14 @@ void resolve(Config& c, const Context& ctx) {
   if (!e.merged && !e.adapter)
     fail(ctx.at("export.merged"), "export: expected merged or adapter (or both) to be true, got both false");
   if (e.dir.empty()) e.dir = (std::filesystem::path(t.output_dir) / "export").string();
+  if (d.benign_label.empty())
+    fail(ctx.at("data.benign_label"), "data.benign_label: expected a label, got ''");
+  // The labels known now (data.labels); those read from the data are checked by the run (benign_label_id).
+  if (e.max_benign_fpr && d.labels &&
+      std::find(d.labels->begin(), d.labels->end(), d.benign_label) == d.labels->end())
+    fail(ctx.at(ctx.given.count("data.benign_label") ? "data.benign_label" : "export.max_benign_fpr"),
+         "data.benign_label: '" + d.benign_label + "' is not among data.labels (" + join(*d.labels, ", ") +
+             "); export.max_benign_fpr needs the benign class");
 
   if (auto& p = c.pretrain) {
     // The MLM job runs its own epochs: these training keys have no meaning there, and silently ignoring
@@ -477,6 +496,13 @@ struct Writer {
   void choice(const std::string& k, const std::string& v, const Choices&) { string(k, v); }
   void integer(const std::string& k, int64_t v, const IntRange&) { key(k), *out << v; }
   void number(const std::string& k, double v, const NumRange&) { key(k), *out << schema::format_number(v); }
+  void optional_number(const std::string& k, const std::optional<double>& v, const NumRange&) {
+    key(k);
+    if (v)
+      *out << schema::format_number(*v);
+    else
+      *out << YAML::Null;
+  }
   void boolean(const std::string& k, bool v) { key(k), *out << (v ? "true" : "false"); }
   void list(const std::vector<std::string>& items) {
     *out << YAML::Flow << YAML::BeginSeq;
@@ -598,7 +624,9 @@ void check_input_files(const Config& c) {
   const auto& d = c.data;
   for (const auto& [key, value] :
        {std::pair{"data.train_file", &d.train_file}, std::pair{"data.validation_file", &d.validation_file},
-        std::pair{"data.test_file", &d.test_file}, std::pair{"data.stress_file", &d.stress_file}}) {
+        std::pair{"data.test_file", &d.test_file}, std::pair{"data.stress_file", &d.stress_file},
+        std::pair{"data.real_benign_file", &d.real_benign_file},
+        std::pair{"data.real_attacks_file", &d.real_attacks_file}}) {
     if (value->empty()) continue;
     if (d.generate && under(*value, d.generate->out_dir)) continue;  // written by the generator
     std::error_code ec;

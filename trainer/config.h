@@ -57,6 +57,12 @@ struct DataConfig {
   std::optional<std::vector<std::string>> labels;  // fixes the label set and its order (ids)
   bool lowercase = false;
   std::string stress_file;  // "" = none; an extra evaluation set reported beside test
+  // The real-data proxy reported beside test ("" = none): real benign command lines and real attack
+  // command lines never trained on. Resolved with data.generate: <out_dir>/real_benign.csv and
+  // <out_dir>/real_attacks.csv (gen-data writes them), used when they exist.
+  std::string real_benign_file;
+  std::string real_attacks_file;
+  std::string benign_label = "Benign";  // the class export.max_benign_fpr bounds (must be among the labels)
 };
 
 // target_modules / exclude_modules as PEFT takes them: a list of names (a module matches when its name
@@ -121,6 +127,9 @@ struct ExportConfig {
   bool adapter = true;         // resolved: true for lora, false otherwise, unless given
   std::string dtype = "fp32";  // fp32 | bf16
   std::string dir;             // resolved: <output_dir>/export
+  // The operating point: the largest share of benign validation rows (in (0, 1)) that may be labelled an
+  // attack; the threshold on 1 - p(data.benign_label) is chosen on validation. nullopt: argmax.
+  std::optional<double> max_benign_fpr;
 };
 
 // `pretrain` only: the masked-language-model job (pretrain --config). train ignores this section.

@@ -61,6 +61,10 @@ struct KeyCollector {
     add(key);
   }
   template <class T>
+  void optional_number(const std::string& key, T&, const NumRange&) {
+    add(key);
+  }
+  template <class T>
   void boolean(const std::string& key, T&) {
     add(key);
   }

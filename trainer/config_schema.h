@@ -60,8 +60,8 @@ inline NumRange half_open(double lo, double hi) {
 using Choices = std::vector<std::string>;
 
 // Visitors provide: block(key, Struct&, fn) for a section that is always there, section(key,
-// std::optional<Struct>&, fn) for one that may be null, and string, choice, integer, number, boolean,
-// string_list, modules, class_weights, resume for single keys.
+// std::optional<Struct>&, fn) for one that may be null, and string, choice, integer, number,
+// optional_number (null: unset), boolean, string_list, modules, class_weights, resume for single keys.
 
 template <class C, class V>
 void visit_random_init(C& c, V& v) {
@@ -106,6 +106,9 @@ void visit_data(C& c, V& v) {
   v.string_list("labels", c.labels);
   v.boolean("lowercase", c.lowercase);
   v.string("stress_file", c.stress_file);
+  v.string("real_benign_file", c.real_benign_file);
+  v.string("real_attacks_file", c.real_attacks_file);
+  v.string("benign_label", c.benign_label);
 }
 
 template <class C, class V>
@@ -161,6 +164,7 @@ void visit_export(C& c, V& v) {
   v.boolean("adapter", c.adapter);
   v.choice("dtype", c.dtype, Choices{"fp32", "bf16"});
   v.string("dir", c.dir);
+  v.optional_number("max_benign_fpr", c.max_benign_fpr, {0, 1, true, true});
 }
 
 template <class C, class V>

@@ -5,11 +5,14 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
 #include "base/errors.h"
+#include "base/file_digest.h"
 #include "base/progress.h"
+#include "data/generator/benign_world.h"
 #include "data/generator/generator.h"
 
 namespace attune::trainer {
@@ -51,9 +54,16 @@ bool ensure_generated(const Config& config) {
     try {
       std::ifstream in(manifest_file);
       const auto m = nlohmann::json::parse(in);
-      const double holdout = m.value("holdout_templates", 0.0);
+      const auto h = m.find("holdout_fraction");  // null without a holdout
+      const double holdout = h != m.end() && h->is_number() ? h->get<double>() : 0.0;
+      // The same preset, seed and holdout from this generator and (for presets that mix it in) this
+      // benign-world corpus.
+      const bool same_world =
+          !m.contains("benign_world") || m["benign_world"].value("commands_sha256", "") ==
+                                             sha256_file(data::default_benign_world_dir() / "commands.tsv");
       if (m.value("preset", "") == g.preset && m.value("seed", int64_t{-1}) == g.seed &&
-          std::abs(holdout - g.holdout_templates) < 1e-12)
+          std::abs(holdout - g.holdout_templates) < 1e-12 &&
+          m.value("generator_version", 0) == data::kGeneratorVersion && same_world)
         return false;
     } catch (const std::exception&) {
       // An unreadable manifest: generate again.
@@ -110,6 +120,11 @@ Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
   if (!config.data.stress_file.empty())
     d.stress =
         load_split("stress", config.data.stress_file, columns, d.labels, tokenizer, config.model.max_length);
+  for (const auto& [name, file, split] :
+       {std::tuple{"real_benign", &config.data.real_benign_file, &d.real_benign},
+        std::tuple{"real_attacks", &config.data.real_attacks_file, &d.real_attacks}})
+    if (!file->empty() && fs::exists(*file))
+      *split = load_split(name, *file, columns, d.labels, tokenizer, config.model.max_length);
   d.tokenize_seconds = seconds_since(start);
   return d;
 }

@@ -26,6 +26,7 @@ struct Dataset {
   data::LabelMap labels;
   Split train, validation, test;
   std::optional<Split> stress;
+  std::optional<Split> real_benign, real_attacks;  // the real-data proxy, where its files exist
   double tokenize_seconds = 0;
 };
 
@@ -39,8 +40,9 @@ Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
                      const std::optional<data::LabelMap>& labels = std::nullopt);
 
 // Reads one CSV as an evaluation split with a known label map (evaluate / the stress set).
-Split load_split(const std::string& name, const std::filesystem::path& file, const data::ExampleColumns& columns,
-                 const data::LabelMap& labels, const data::Tokenizer& tokenizer, int64_t max_length);
+Split load_split(const std::string& name, const std::filesystem::path& file,
+                 const data::ExampleColumns& columns, const data::LabelMap& labels,
+                 const data::Tokenizer& tokenizer, int64_t max_length);
 
 // Class weights per label id: "none" -> empty, "balanced" -> n / (k * count_c) (scikit-learn's), "list" ->
 // the configured values. InputError when the list does not match the labels.

@@ -1,9 +1,11 @@
 #include "trainer/run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -15,8 +17,11 @@
 #include "base/strings.h"
 #include "data/csv.h"
 #include "data/tokenizers/tokenizer.h"
+#include "inference/calibration.h"
 #include "inference/evaluation.h"
 #include "inference/export_dir.h"
+#include "inference/operating_point_report.h"
+#include "inference/real_data.h"
 #include "inference/report.h"
 #include "models/model_factory.h"
 #include "models/resolve.h"
@@ -70,8 +75,88 @@ std::string fixed(double v, int digits) {
   return s.str();
 }
 
-void print_report(const std::string& title, const inference::EvalResult& r) {
-  std::cout << "\n== " << title << " ==\n" << inference::report_text(r) << std::flush;
+void print_report(const std::string& title, const inference::EvalResult& r,
+                  const inference::OperatingPointReport* op = nullptr) {
+  std::cout << "\n== " << title << " ==\n" << inference::report_text(r);
+  if (op) std::cout << "\n" << inference::operating_point_text(*op);
+  std::cout << std::flush;
+}
+
+// The id of data.benign_label among the run's labels; InputError naming the key's line (or that of
+// export.max_benign_fpr when the label is the default) when it is not one of them.
+int64_t benign_label_id(const Config& config, const std::vector<std::string>& labels) {
+  const auto it = std::find(labels.begin(), labels.end(), config.data.benign_label);
+  if (it != labels.end()) return it - labels.begin();
+  const bool given = config.key_locations.count("data.benign_label") > 0;
+  throw InputError(config.where(given ? "data.benign_label" : "export.max_benign_fpr") +
+                   ": data.benign_label: '" + config.data.benign_label + "' is not among the labels (" +
+                   join(labels, ", ") + "); export.max_benign_fpr needs the benign class");
+}
+
+// Temperature scaling and, with export.max_benign_fpr, the operating point, both fitted on the validation
+// split's logits of the model as exported; recorded into `pre` and printed.
+inference::TemperatureFit calibrate(const Config& config, models::SequenceClassifier& model,
+                                    const Split& validation, std::optional<int64_t> benign_id,
+                                    const inference::InferenceSettings& settings,
+                                    inference::Preprocessing& pre) {
+  const auto predictions = inference::predict(model, validation.rows.input_ids, settings);  // raw logits
+  const auto weights = inference::metric_weights(validation.rows);
+  const auto fit = inference::fit_temperature(predictions.logits, validation.rows.labels, weights);
+  pre.temperature = fit.temperature;
+  std::cout << "calibration: temperature " << fixed(fit.temperature, 4) << " fitted on "
+            << validation.rows.labels.size() << " validation rows (NLL " << fixed(fit.nll_before, 4)
+            << " at T = 1, " << fixed(fit.nll_after, 4) << " after)"
+            << (fit.at_bound
+                    ? "; at the edge of the search range [0.01, 100]: validation gives no finite optimum"
+                    : "")
+            << "\n";
+  if (!benign_id) return fit;
+  const double bound = *config.export_.max_benign_fpr;
+  const auto probabilities = torch::softmax(predictions.logits / fit.temperature, /*dim=*/-1);
+  pre.operating_point = inference::choose_operating_point(probabilities, validation.rows.labels, weights,
+                                                          config.data.benign_label, *benign_id, bound);
+  const auto& op = *pre.operating_point;
+  std::cout << "operating point: " << op.describe() << "; on validation: benign FPR "
+            << fixed(op.validation_benign_fpr, 6) << " over " << op.validation_benign_rows
+            << " benign rows, attack recall " << fixed(op.validation_attack_recall, 4) << "\n";
+  if (op.validation_benign_rows * bound < 1)
+    std::cout << "note: " << op.validation_benign_rows << " benign validation rows allow none above the "
+              << "threshold at a bound of " << bound << ": validation cannot show FPRs below "
+              << fixed(1 / std::max(1.0, op.validation_benign_rows), 6) << "\n";
+  return fit;
+}
+
+// The calibration block of run_summary.json, which `export --run` reads back (restore_calibration).
+nlohmann::json calibration_json(const inference::TemperatureFit& fit, const inference::Preprocessing& pre) {
+  return {
+      {"temperature", fit.temperature},
+      {"validation_nll_before", fit.nll_before},
+      {"validation_nll_after", fit.nll_after},
+      {"at_bound", fit.at_bound},
+      {"operating_point", pre.operating_point ? pre.operating_point->to_json() : nlohmann::json(nullptr)}};
+}
+
+// The temperature and operating point a run recorded in its run_summary.json ("calibration"), into `pre`;
+// a run without one (older, or stopped before the end) keeps T = 1 and argmax, and says so.
+void restore_calibration(const fs::path& run_dir, inference::Preprocessing& pre) {
+  const fs::path file = run_dir / "run_summary.json";
+  std::ifstream in(file);
+  nlohmann::json summary;
+  if (in) summary = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!summary.is_object() || !summary.contains("calibration")) {
+    std::cout << "export: " << file.string() << " holds no calibration: exporting with temperature 1 and no "
+              << "operating point\n";
+    return;
+  }
+  const auto& c = summary["calibration"];
+  try {
+    pre.temperature = c.at("temperature").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(file.string() + ": calibration.temperature: expected a number (" + e.what() + ")");
+  }
+  if (c.contains("operating_point") && !c["operating_point"].is_null())
+    pre.operating_point =
+        inference::OperatingPoint::from_json(c["operating_point"], pre.labels, file.string());
 }
 
 }  // namespace
@@ -234,6 +319,8 @@ void run_training(const Config& config) {
 
   // Data.
   const Dataset dataset = load_dataset(config, *tokenizer);
+  std::optional<int64_t> benign_id;
+  if (config.export_.max_benign_fpr) benign_id = benign_label_id(config, dataset.labels.labels());
   const auto pad_stats = data::padding_stats(
       data::row_lengths(dataset.train.rows),
       data::plan_train_batches(data::row_lengths(dataset.train.rows),
@@ -245,6 +332,12 @@ void run_training(const Config& config) {
             << dataset.validation.rows.labels.size() << " validation, " << dataset.test.rows.labels.size()
             << " test rows"
             << (dataset.stress ? ", " + std::to_string(dataset.stress->rows.labels.size()) + " stress" : "")
+            << (dataset.real_benign
+                    ? ", " + std::to_string(dataset.real_benign->rows.labels.size()) + " real benign"
+                    : "")
+            << (dataset.real_attacks
+                    ? ", " + std::to_string(dataset.real_attacks->rows.labels.size()) + " real attack"
+                    : "")
             << "; " << dataset.labels.size() << " labels; tokenized in " << fixed(dataset.tokenize_seconds, 2)
             << " s\n"
             << "batching: "
@@ -271,20 +364,40 @@ void run_training(const Config& config) {
             << " s, " << fixed(outcome.train_samples_per_second, 1) << " samples/s\n";
 
   // Export, then the test report on the model as exported.
-  const inference::Preprocessing pre = run_preprocessing(config, backbone, dataset.labels.labels());
+  inference::Preprocessing pre = run_preprocessing(config, backbone, dataset.labels.labels());
   const auto dtype = config.export_.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat;
   const fs::path export_dir = config.export_.dir;
-  export_run_model(config, backbone, built, pre, export_dir, config.export_.merged,
-                   config.export_.adapter && built.lora.has_value(), dtype);
+  const bool export_adapter = config.export_.adapter && built.lora.has_value();
+  export_run_model(config, backbone, built, pre, export_dir, config.export_.merged, export_adapter, dtype);
   std::shared_ptr<models::SequenceClassifier> test_model = built.model;
   if (config.export_.merged) test_model = inference::load_model_dir(export_dir / "merged").model;
   inference::InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(),
                                      config.training.bf16};
-  const auto test = inference::evaluate(*test_model, dataset.test.rows, dataset.labels.labels(), infer);
-  std::cout << "test evaluation: " << test.rows << " rows in " << fixed(test.runtime_s, 2) << " s ("
-            << fixed(test.samples_per_second, 1) << " samples/s)\n";
-  print_report("test (" + dataset.test.file.string() + ")", test);
-  inference::write_test_report(out, test, "test", backbone.to_json());
+  // Calibration on validation, recorded into the exported dirs' attune.json.
+  const auto fit = calibrate(config, *test_model, dataset.validation, benign_id, infer, pre);
+  infer.temperature = fit.temperature;
+  if (config.export_.merged) inference::write_preprocessing(export_dir / "merged", pre);
+  if (export_adapter) inference::write_preprocessing(export_dir / "adapter", pre);
+  // A split's report, with the operating point's beside the argmax one where there is one.
+  const auto& labels = dataset.labels.labels();
+  auto evaluate_split = [&](const Split& split, const std::string& stem, nlohmann::json& json_out) {
+    inference::Predictions predictions;
+    const auto result = inference::evaluate(*test_model, split.rows, labels, infer, &predictions);
+    std::optional<inference::OperatingPointReport> op;
+    if (pre.operating_point)
+      op = inference::operating_point_report(predictions, split.rows.labels,
+                                             inference::metric_weights(split.rows), labels,
+                                             *pre.operating_point, pre.temperature);
+    if (stem == "test")
+      std::cout << "test evaluation: " << result.rows << " rows in " << fixed(result.runtime_s, 2) << " s ("
+                << fixed(result.samples_per_second, 1) << " samples/s)\n";
+    print_report(stem + " (" + split.file.string() + ")", result, op ? &*op : nullptr);
+    inference::write_test_report(out, result, stem, backbone.to_json(), op ? &*op : nullptr);
+    json_out = inference::report_json(result);
+    if (op) json_out["operating_point"] = inference::operating_point_json(*op);
+  };
+  nlohmann::json test_json;
+  evaluate_split(dataset.test, "test", test_json);
   nlohmann::json summary = {{"backbone", backbone.to_json()},
                             {"method", config.peft.method},
                             {"epochs_completed", outcome.epochs_completed},
@@ -295,17 +408,35 @@ void run_training(const Config& config) {
                             {"best_epoch", outcome.best_epoch},
                             {"best_metric", {{config.training.metric_for_best_model, outcome.best_metric}}},
                             {"validation", inference::report_json(outcome.best_eval)},
-                            {"test", inference::report_json(test)},
+                            {"calibration", calibration_json(fit, pre)},
+                            {"test", test_json},
                             {"padding",
                              {{"bucketed_tokens", pad_stats.bucketed_tokens},
                               {"max_length_tokens", pad_stats.max_length_tokens},
                               {"saved_fraction", pad_stats.saved_fraction()}}}};
-  if (dataset.stress) {
-    const auto stress =
-        inference::evaluate(*test_model, dataset.stress->rows, dataset.labels.labels(), infer);
-    print_report("stress (" + dataset.stress->file.string() + ")", stress);
-    inference::write_test_report(out, stress, "stress", backbone.to_json());
-    summary["stress"] = inference::report_json(stress);
+  if (dataset.stress) evaluate_split(*dataset.stress, "stress", summary["stress"]);
+  if (dataset.real_benign || dataset.real_attacks) {
+    // The real-data proxy: real command lines none of which was trained on.
+    data::TokenizedRows rows;
+    std::vector<std::string> files;
+    for (const auto* split : {&dataset.real_benign, &dataset.real_attacks})
+      if (*split) {
+        files.push_back((*split)->file.string());
+        rows.input_ids.insert(rows.input_ids.end(), (*split)->rows.input_ids.begin(),
+                              (*split)->rows.input_ids.end());
+        rows.labels.insert(rows.labels.end(), (*split)->rows.labels.begin(), (*split)->rows.labels.end());
+      }
+    const auto it = std::find(labels.begin(), labels.end(), config.data.benign_label);
+    if (it != labels.end()) {
+      const auto predictions = inference::predict(*test_model, rows.input_ids, infer);
+      const auto real = inference::summarize_real_data(predictions, rows.labels, labels, it - labels.begin(),
+                                                       pre.operating_point ? &*pre.operating_point : nullptr,
+                                                       pre.temperature);
+      std::cout << "\n== real-data proxy (" << join(files, ", ") << ") ==\n"
+                << inference::real_data_text(real);
+      summary["real_data"] = inference::real_data_json(real);
+      summary["real_data"]["files"] = files;
+    }
   }
   summary["wall_seconds"] = seconds_since(run_start);
   summary["num_threads"] = at::get_num_threads();
@@ -344,8 +475,9 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
             << (best ? "best" : "last") << " weights of epoch "
             << (best ? state.early_stopping.best_epoch : state.epochs_completed) << " (" << weights.string()
             << ")\n";
-  export_run_model(config, backbone, built, run_preprocessing(config, backbone, state.labels), out, merged,
-                   adapter, dtype);
+  auto pre = run_preprocessing(config, backbone, state.labels);
+  restore_calibration(run_dir, pre);
+  export_run_model(config, backbone, built, pre, out, merged, adapter, dtype);
 }
 
 }  // namespace attune::trainer

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -12,6 +13,8 @@
 #include <unordered_map>
 
 #include "base/errors.h"
+#include "data/csv.h"
+#include "data/generator/benign_world.h"
 #include "data/generator/evasion.h"
 #include "data/generator/presets.h"
 #include "data/generator/sanitize.h"
@@ -26,12 +29,15 @@ constexpr std::size_t kAttemptsPerRow =
     40;  // give up (a bug: too few templates) after this many tries per row
 
 struct Stats {
-  std::size_t duplicates = 0;   // exact duplicates dropped (same label)
-  std::size_t cross_label = 0;  // texts already generated under another label, dropped
-  std::size_t sanitized = 0;    // benign texts dropped for holding an attack keyword
-  std::size_t noisy = 0;        // rows that got noise
-  std::size_t evaded = 0;       // rows that got an evasion
+  std::size_t duplicates = 0;       // exact duplicates dropped (same label)
+  std::size_t cross_label = 0;      // texts already generated under another label, dropped
+  std::size_t sanitized = 0;        // benign texts dropped for holding an attack keyword
+  std::size_t noisy = 0;            // rows that got noise
+  std::size_t evaded = 0;           // rows that got an evasion
+  std::size_t world_sanitized = 0;  // benign-world lines dropped by the sanitization rule
 };
+
+constexpr const char* kWorldPrefix = "world:";
 
 std::vector<const gen::Template*> templates_for(const PresetSpec& preset, const std::string& label,
                                                 bool commands_only = false) {
@@ -61,7 +67,47 @@ bool admit(const std::string& text, const std::string& label,
   return false;
 }
 
-std::vector<GeneratedRow> draw_rows(const PresetSpec& preset, std::uint64_t seed,
+// A benign-world line as the preset's rows are: lower-cased (with the preset's noise) when the preset
+// lower-cases, its own case otherwise (real text plays no case games). "" when the sanitization rule
+// drops it.
+std::string world_text(const PresetSpec& preset, const WorldLine& line,
+                       const std::vector<std::string>& attacks, gen::Rng* noise, Stats& stats) {
+  if (!world_sanitizer_hit(line.text, attacks).empty()) {
+    ++stats.world_sanitized;
+    return "";
+  }
+  std::string text = line.text;
+  if (preset.lowercase) {
+    if (noise && preset.noise_per_mille && noise->chance(preset.noise_per_mille)) {
+      text = gen::add_noise(text, *noise);
+      ++stats.noisy;
+    }
+    text = gen::to_lower(std::move(text));
+  }
+  return text;
+}
+
+// Up to `want` Benign rows from the world's train lines, in a seeded order.
+std::vector<GeneratedRow> draw_world_rows(const PresetSpec& preset, const BenignWorld& world,
+                                          std::size_t want, std::uint64_t seed,
+                                          std::unordered_map<std::string, std::string>& seen, Stats& stats) {
+  std::vector<GeneratedRow> rows;
+  std::vector<std::size_t> order(world.train.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  gen::Rng rng(gen::stream_seed(seed, "world/" + preset.name));
+  rng.shuffle(order);
+  const auto attacks = attack_labels(preset);
+  for (std::size_t i : order) {
+    if (rows.size() == want) break;
+    const WorldLine& line = world.train[i];
+    std::string text = world_text(preset, line, attacks, &rng, stats);
+    if (text.empty() || !admit(text, gen::kBenign, seen, stats)) continue;
+    rows.push_back({std::move(text), gen::kBenign, kWorldPrefix + line.package});
+  }
+  return rows;
+}
+
+std::vector<GeneratedRow> draw_rows(const PresetSpec& preset, std::uint64_t seed, const BenignWorld* world,
                                     std::unordered_map<std::string, std::string>& seen, Stats& stats) {
   std::vector<GeneratedRow> rows;
   const auto attacks = attack_labels(preset);
@@ -71,6 +117,14 @@ std::vector<GeneratedRow> draw_rows(const PresetSpec& preset, std::uint64_t seed
     gen::Rng rng(gen::stream_seed(seed, "rows/" + label));
     const std::size_t target = preset.rows[li];
     std::size_t made = 0, attempts = 0;
+    if (label == gen::kBenign && world && preset.world_per_mille) {
+      const auto want = static_cast<std::size_t>(
+          std::llround(static_cast<double>(target) * preset.world_per_mille / 1000.0));
+      for (auto& row : draw_world_rows(preset, *world, want, seed, seen, stats)) {
+        rows.push_back(std::move(row));
+        ++made;
+      }
+    }
     while (made < target) {
       if (++attempts > target * kAttemptsPerRow)
         throw std::logic_error("gen-data: the templates of " + label + " yield fewer than " +
@@ -177,7 +231,47 @@ std::set<std::string> template_ids(const std::vector<GeneratedRow>& rows, const 
   return ids;
 }
 
+// The heldout packages' lines, sanitized and treated as the preset's rows (no noise), none of them a text
+// of any split.
+std::vector<GeneratedRow> real_benign_rows(const PresetSpec& preset, const BenignWorld& world,
+                                           std::unordered_map<std::string, std::string>& seen, Stats& stats) {
+  std::vector<GeneratedRow> rows;
+  const auto attacks = attack_labels(preset);
+  for (const auto& line : world.heldout) {
+    std::string text = world_text(preset, line, attacks, /*noise=*/nullptr, stats);
+    if (text.empty() || !admit(text, gen::kBenign, seen, stats)) continue;
+    rows.push_back({std::move(text), gen::kBenign, kWorldPrefix + line.package});
+  }
+  return rows;
+}
+
+// The hand-written real attack command lines of the preset's attack labels (lower-cased when the preset
+// is). `also_generated` counts those whose text some split holds too.
+std::vector<GeneratedRow> real_attack_rows(const PresetSpec& preset, const std::filesystem::path& file,
+                                           const std::unordered_map<std::string, std::string>& seen,
+                                           std::size_t& also_generated) {
+  std::vector<GeneratedRow> rows;
+  const auto attacks = attack_labels(preset);
+  std::set<std::string> known(preset.labels.begin(), preset.labels.end());
+  for (const auto& e : read_examples(file)) {
+    if (std::find(attacks.begin(), attacks.end(), e.label) == attacks.end()) continue;
+    std::string text = preset.lowercase ? gen::to_lower(e.text) : e.text;
+    also_generated += seen.count(text);
+    rows.push_back({std::move(text), e.label, "real:" + std::to_string(e.line)});
+  }
+  return rows;
+}
+
 }  // namespace
+
+bool from_world(const GeneratedRow& row) {
+  return row.template_id.rfind(kWorldPrefix, 0) == 0;
+}
+
+std::filesystem::path default_real_attacks_file() {
+  if (const char* env = std::getenv("ATTUNE_REAL_ATTACKS"); env && *env) return env;
+  return std::filesystem::path(ATTUNE_PROJECT_DIR) / "data" / "real_attacks" / "commands.csv";
+}
 
 GeneratedData generate_data(const GenDataOptions& options) {
   const PresetSpec& preset = find_preset(options.preset);
@@ -187,9 +281,13 @@ GeneratedData generate_data(const GenDataOptions& options) {
     throw InputError("--holdout-templates: expected a fraction 0 < f < 1, got " + got.str());
   }
 
+  std::optional<BenignWorld> world;
+  if (preset.world_per_mille)
+    world =
+        load_benign_world(options.benign_world_dir ? *options.benign_world_dir : default_benign_world_dir());
   Stats stats;
   std::unordered_map<std::string, std::string> seen;
-  std::vector<GeneratedRow> rows = draw_rows(preset, options.seed, seen, stats);
+  std::vector<GeneratedRow> rows = draw_rows(preset, options.seed, world ? &*world : nullptr, seen, stats);
   const Stats main_stats = stats;
 
   GeneratedData data;
@@ -199,6 +297,7 @@ GeneratedData generate_data(const GenDataOptions& options) {
   m["preset"] = preset.name;
   m["description"] = preset.description;
   m["seed"] = options.seed;
+  m["generator_version"] = kGeneratorVersion;
   m["labels"] = preset.labels;
   m["columns"] = {"text", "label"};
   m["lowercase"] = preset.lowercase;
@@ -230,6 +329,13 @@ GeneratedData generate_data(const GenDataOptions& options) {
         "train = the rest";
   }
   if (!preset.stress_rows.empty()) data.stress = draw_stress(preset, options.seed, seen, stats);
+  std::size_t real_attacks_also_generated = 0;
+  if (world) {
+    data.real_benign = real_benign_rows(preset, *world, seen, stats);
+    const auto attacks_file =
+        options.real_attacks_file ? *options.real_attacks_file : default_real_attacks_file();
+    data.real_attacks = real_attack_rows(preset, attacks_file, seen, real_attacks_also_generated);
+  }
 
   m["counts"] = {{"train", count_rows(data.train, preset.labels)},
                  {"validation", count_rows(data.validation, preset.labels)},
@@ -276,6 +382,54 @@ GeneratedData generate_data(const GenDataOptions& options) {
         {"evasions",
          {"caret insertion", "quote insertion", "system and alternate paths", "environment variables",
           "short/long flag forms", "PowerShell aliases", "switch style /x vs -x", "cmd wrappers"}}};
+  }
+  if (world) {
+    nlohmann::json sources = nlohmann::json::object();
+    for (const auto& [name, split] :
+         {std::pair<const char*, const std::vector<GeneratedRow>*>{"train", &data.train},
+          {"validation", &data.validation},
+          {"test", &data.test}}) {
+      std::size_t benign = 0, real = 0;
+      for (const auto& row : *split)
+        if (row.label == gen::kBenign) {
+          ++benign;
+          real += from_world(row);
+        }
+      sources[name] = {
+          {"benign_rows", benign}, {"benign_from_world", real}, {"benign_from_templates", benign - real}};
+    }
+    std::set<std::string> heldout_packages;
+    for (const auto& line : world->heldout) heldout_packages.insert(line.package);
+    m["benign_world"] = {
+        {"dir", world->dir.string()},
+        {"commands_sha256", world->sha256},
+        {"packages", {{"train", world->train_packages}, {"heldout", world->heldout_packages}}},
+        {"lines", {{"train", world->train.size()}, {"heldout", world->heldout.size()}}},
+        {"share_of_benign_rows_asked", preset.world_per_mille / 1000.0},
+        {"sources", sources},
+        {"lines_dropped_by_sanitizer",
+         {{"train_packages", main_stats.world_sanitized},
+          {"heldout_packages", stats.world_sanitized - main_stats.world_sanitized}}},
+        {"sanitizer_rule",
+         "a line is dropped when it holds a sanitizer keyword of the preset's attack labels or matches one "
+         "of "
+         "their world_family_patterns (data/generator/benign_world.cpp), case-insensitively"},
+        {"world_family_patterns", nlohmann::json::array()}};
+    for (const auto& [label, pattern] : world_family_patterns())
+      if (std::find(preset.labels.begin(), preset.labels.end(), label) != preset.labels.end())
+        m["benign_world"]["world_family_patterns"].push_back({{"label", label}, {"pattern", pattern}});
+    m["real_data_proxy"] = {
+        {"real_benign",
+         {{"file", "real_benign.csv"},
+          {"rows", data.real_benign.size()},
+          {"from", "the heldout packages of the benign world, sanitized, none a text of any split"},
+          {"heldout_packages", heldout_packages}}},
+        {"real_attacks",
+         {{"file", "real_attacks.csv"},
+          {"rows", data.real_attacks.size()},
+          {"counts", count_rows(data.real_attacks, preset.labels)},
+          {"from", "hand-written real attack command lines (data/real_attacks/commands.csv)"},
+          {"also_a_generated_text", real_attacks_also_generated}}}};
   }
   m["sanitizer_keywords"] = nlohmann::json::object();
   for (const auto& label : attack_labels(preset))

@@ -15,31 +15,50 @@ namespace attune::data {
 struct GeneratedRow {
   std::string text;
   std::string label;
-  std::string template_id;  // the registry id of the template that produced it
+  std::string template_id;  // the registry id of the template that produced it, or "world:<package>"
 };
+
+// True for a row taken from the benign world (real command lines) rather than a template.
+bool from_world(const GeneratedRow& row);
 
 struct GenDataOptions {
   std::string preset;
   std::uint64_t seed = 42;
   // 0 < f < 1: hold out this fraction of each label's templates; test rows come only from them.
   std::optional<double> holdout_templates;
+  // The benign-world corpus (benign_world.h) and the hand-written real attack command lines
+  // (data/real_attacks/commands.csv); unset: default_benign_world_dir() / default_real_attacks_file().
+  std::optional<std::filesystem::path> benign_world_dir = std::nullopt;
+  std::optional<std::filesystem::path> real_attacks_file = std::nullopt;
 };
+
+// $ATTUNE_REAL_ATTACKS when set, else the checkout's data/real_attacks/commands.csv.
+std::filesystem::path default_real_attacks_file();
 
 struct GeneratedData {
   std::string preset;
   std::vector<std::string> labels;
   std::vector<GeneratedRow> train, validation, test;
   std::vector<GeneratedRow> stress;  // empty unless the preset has a stress set
+  // The real-data proxy, disjoint from every split: the benign world's heldout packages (Benign) and the
+  // hand-written real attack command lines of the preset's attack labels.
+  std::vector<GeneratedRow> real_benign, real_attacks;
   nlohmann::json manifest;
 };
+
+// The generator's version, written into manifest.json: a generated dir made by another version (other
+// templates, another mix) is generated again by train's data.generate.
+inline constexpr int kGeneratorVersion = 2;
 
 // Throws InputError for an unknown preset or a holdout fraction outside (0, 1).
 GeneratedData generate_data(const GenDataOptions& options);
 
-// Writes train.csv, validation.csv, test.csv (header text,label), stress.csv when present, manifest.json.
+// Writes train.csv, validation.csv, test.csv (header text,label), stress.csv when present, real_benign.csv
+// and real_attacks.csv when not empty, manifest.json.
 void write_generated_data(const GeneratedData& data, const std::filesystem::path& out_dir);
 
-// Rows per split and label, as a small fixed-width table.
+// Rows per split and label, as a small fixed-width table, and how many Benign rows of each split are real
+// command lines (the benign world) rather than template expansions.
 std::string summary_table(const GeneratedData& data);
 
 }  // namespace attune::data

@@ -26,6 +26,8 @@ void write_generated_data(const GeneratedData& data, const std::filesystem::path
   write_rows(out_dir / "validation.csv", data.validation);
   write_rows(out_dir / "test.csv", data.test);
   if (!data.stress.empty()) write_rows(out_dir / "stress.csv", data.stress);
+  if (!data.real_benign.empty()) write_rows(out_dir / "real_benign.csv", data.real_benign);
+  if (!data.real_attacks.empty()) write_rows(out_dir / "real_attacks.csv", data.real_attacks);
   write_file_atomic(out_dir / "manifest.json", data.manifest.dump(2) + "\n");
 }
 
@@ -33,14 +35,16 @@ std::string summary_table(const GeneratedData& data) {
   std::vector<std::pair<std::string, const std::vector<GeneratedRow>*>> splits = {
       {"train", &data.train}, {"validation", &data.validation}, {"test", &data.test}};
   if (!data.stress.empty()) splits.push_back({"stress", &data.stress});
+  if (!data.real_benign.empty()) splits.push_back({"real_benign", &data.real_benign});
+  if (!data.real_attacks.empty()) splits.push_back({"real_attacks", &data.real_attacks});
   auto cell = [](const std::string& s, std::size_t width) {
     return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
   };
-  std::string out = cell("split", 10);
+  std::string out = cell("split", 12);
   for (const auto& label : data.labels) out += cell(label, 11);
   out += cell("total", 9) + "\n";
   for (const auto& [name, rows] : splits) {
-    out += cell(name, 10);
+    out += cell(name, 12);
     for (const auto& label : data.labels) {
       std::size_t n = 0;
       for (const auto& row : *rows) n += row.label == label;
@@ -48,6 +52,20 @@ std::string summary_table(const GeneratedData& data) {
     }
     out += cell(std::to_string(rows->size()), 9) + "\n";
   }
+  // Where the Benign rows of each split come from.
+  bool any_world = false;
+  std::string sources = "Benign rows from real command lines (benign world) / from templates:";
+  for (const auto& [name, rows] : splits) {
+    std::size_t real = 0, benign = 0;
+    for (const auto& row : *rows)
+      if (row.label == data.labels.front()) {
+        ++benign;
+        real += from_world(row);
+      }
+    any_world = any_world || real > 0;
+    sources += " " + name + " " + std::to_string(real) + "/" + std::to_string(benign - real);
+  }
+  if (any_world) out += sources + "\n";
   return out;
 }
 

@@ -5,6 +5,11 @@
 
 namespace attune::data {
 
+namespace {
+// Share of every preset's Benign rows taken from real command lines (the benign world's train packages).
+constexpr std::uint32_t kWorldPerMille = 400;
+}  // namespace
+
 const std::vector<PresetSpec>& preset_specs() {
   using namespace gen;
   static const std::vector<PresetSpec> presets = {
@@ -17,7 +22,8 @@ const std::vector<PresetSpec>& preset_specs() {
        /*lowercase=*/false,
        /*noise_per_mille=*/0,
        /*evasion_per_mille=*/0,
-       {}},
+       {},
+       /*world_per_mille=*/kWorldPerMille},
       {"discovery4",
        "Benign, T1003.002, T1087.001 (local account discovery), T1049 (network connections discovery); "
        "20,000 rows",
@@ -27,7 +33,8 @@ const std::vector<PresetSpec>& preset_specs() {
        /*lowercase=*/false,
        /*noise_per_mille=*/0,
        /*evasion_per_mille=*/0,
-       {}},
+       {},
+       /*world_per_mille=*/kWorldPerMille},
       {"4class",
        "Benign, T1003.002, T1562 (impair defenses), T1134 (access token manipulation); 150,000 lower-cased "
        "rows with noise and evasion augmentation (30 % of commands), plus a 1,050-row adversarial stress set",
@@ -37,7 +44,8 @@ const std::vector<PresetSpec>& preset_specs() {
        /*lowercase=*/true,
        /*noise_per_mille=*/100,
        /*evasion_per_mille=*/300,
-       {263, 263, 262, 262}},
+       {263, 263, 262, 262},
+       /*world_per_mille=*/kWorldPerMille},
   };
   return presets;
 }

@@ -20,7 +20,10 @@ struct PresetSpec {
   // Command rows (of 1000) that get one or two evasions of the stress set's families (adversarial
   // training); the stress set's own texts stay disjoint from every split.
   std::uint32_t evasion_per_mille = 0;
-  std::vector<std::size_t> stress_rows;         // per label; empty = no stress.csv
+  std::vector<std::size_t> stress_rows;  // per label; empty = no stress.csv
+  // Benign rows (of 1000) drawn from the benign world's train packages (benign_world.h) instead of the
+  // benign templates, as far as the world has sanitized lines left; 0 = templates only.
+  std::uint32_t world_per_mille = 0;
 };
 
 const std::vector<PresetSpec>& preset_specs();

@@ -42,11 +42,13 @@ const TemplateSet& template_registry() {
     add_benign_windows(s);
     add_benign_linux(s);
     add_benign_logs(s);
+    add_benign_dual_use(s);
     add_t1003_002(s);
     add_t1087_001(s);
     add_t1049(s);
     add_t1562(s);
     add_t1134(s);
+    add_attack_breadth(s);
     return s;
   }();
   return set;

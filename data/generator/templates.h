@@ -51,10 +51,12 @@ const TemplateSet& template_registry();
 void add_benign_windows(TemplateSet& set);
 void add_benign_linux(TemplateSet& set);
 void add_benign_logs(TemplateSet& set);
+void add_benign_dual_use(TemplateSet& set);
 void add_t1003_002(TemplateSet& set);
 void add_t1087_001(TemplateSet& set);
 void add_t1049(TemplateSet& set);
 void add_t1562(TemplateSet& set);
 void add_t1134(TemplateSet& set);
+void add_attack_breadth(TemplateSet& set);
 
 }  // namespace attune::data::gen

@@ -173,7 +173,10 @@ TEST_F(FourClass, TrainingRowsCarryEvasionsInEveryLabel) {
 TEST(Generator, PresetsWithoutEvasionAugmentationHaveNone) {
   auto d = generate_data({"binary", 5, std::nullopt});
   EXPECT_EQ(d.manifest.at("evasion_augmented_rows").get<std::size_t>(), 0u);
-  for (const auto& row : d.train) ASSERT_EQ(row.text.find('^'), std::string::npos) << row.text;
+  for (const auto& row : d.train)  // real command lines (the benign world) may hold a caret of their own
+    if (!from_world(row)) {
+      ASSERT_EQ(row.text.find('^'), std::string::npos) << row.text;
+    }
 }
 
 TEST(Generator, TemplateHoldoutKeepsTestTemplatesOutOfTraining) {

@@ -59,6 +59,23 @@ TEST(GenDataCli, WritesSplitsManifestAndSummary) {
   EXPECT_FALSE(std::filesystem::exists(out / "stress.csv"));
   EXPECT_NE(r.out.find("validation"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("T1087.001"), std::string::npos) << r.out;
+  // The real-data proxy beside the splits, and where each split's Benign rows come from.
+  for (const char* file : {"real_benign.csv", "real_attacks.csv"})
+    EXPECT_TRUE(std::filesystem::exists(out / file)) << file;
+  EXPECT_NE(r.out.find("Benign rows from real command lines (benign world) / from templates: train "),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(GenDataCli, ABrokenBenignWorldIsOneLineExitTwo) {
+  auto world = temp_dir("gen-world");
+  std::ofstream(world / "packages.txt") << "git 1 train\n";
+  std::ofstream(world / "commands.tsv") << "package\tversion\tsource\ttext\nvim\t9\tman:vim.1\tvim x\n";
+  auto r =
+      gen_data("--preset binary --benign-world " + world.string() + " --out " + temp_dir("gen-w").string());
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("commands.tsv:2: package 'vim' is not in packages.txt"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -120,3 +120,46 @@ TEST(PredictionOutput, FormatNames) {
 
 }  // namespace
 }  // namespace attune::inference
+
+namespace attune::inference {
+namespace {
+
+TEST(PredictionOutput, OperatingPointAddsAttackScoreEverywhere) {
+  OperatingPoint op;
+  op.benign_id = 0;
+  op.threshold = 0.2;  // the first row's attack score 0.25 reaches it: T1003.002, not argmax Benign
+  op.max_benign_fpr = 0.001;
+  Predictions p;
+  p.logits = torch::tensor({{1.0f, 0.0f}}, torch::kFloat32);
+  p.probabilities = torch::tensor({{0.75f, 0.25f}}, torch::kFloat32);
+  p.predicted = {0};
+  apply_operating_point(p, op);
+  const auto rows = scored_texts(p, {{1, "whoami"}});
+  EXPECT_EQ(rows[0].label_id, 1);
+  const auto j = prediction_json(rows[0], kLabels, &op);
+  EXPECT_EQ(j["label"], "T1003.002");
+  EXPECT_NEAR(j["score"].get<double>(), 0.25, 1e-7);  // p of the reported label
+  EXPECT_NEAR(j["attack_score"].get<double>(), 0.25, 1e-7);
+  EXPECT_EQ(j["operating_point"]["threshold"], 0.2);
+  EXPECT_EQ(j["operating_point"]["benign_label"], "Benign");
+  EXPECT_FALSE(prediction_json(rows[0], kLabels).contains("attack_score"));
+  for (const auto format : {OutputFormat::kTable, OutputFormat::kCsv, OutputFormat::kJson}) {
+    std::ostringstream out;
+    PredictionWriter writer(out, format, kLabels, /*with_logits=*/false, op);
+    writer.write(rows);
+    writer.finish();
+    if (format == OutputFormat::kCsv)
+      EXPECT_EQ(out.str(),
+                "line,text,label,score,attack_score,prob_Benign,prob_T1003.002\n"
+                "1,whoami,T1003.002,0.25,0.25,0.75,0.25\n");
+    else if (format == OutputFormat::kTable)
+      EXPECT_NE(out.str().find("score   attack  text\n     1  T1003.002  0.2500  0.2500  whoami"),
+                std::string::npos)
+          << out.str();
+    else
+      EXPECT_NE(out.str().find("\"attack_score\":0.25"), std::string::npos) << out.str();
+  }
+}
+
+}  // namespace
+}  // namespace attune::inference

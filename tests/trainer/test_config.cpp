@@ -137,6 +137,49 @@ TEST(Config, OutOfRange) {
   EXPECT_EQ(parse(kMinimal + "training:\n  max_steps: 10\n").training.max_steps, 10);
 }
 
+TEST(Config, OperatingPointKeys) {
+  const Config plain = parse(kMinimal);
+  EXPECT_FALSE(plain.export_.max_benign_fpr.has_value());
+  EXPECT_EQ(plain.data.benign_label, "Benign");
+  const Config c = parse(kMinimal + "  benign_label: Normal\nexport:\n  max_benign_fpr: 0.001\n");
+  ASSERT_TRUE(c.export_.max_benign_fpr.has_value());
+  EXPECT_EQ(*c.export_.max_benign_fpr, 0.001);
+  EXPECT_EQ(c.data.benign_label, "Normal");
+  EXPECT_EQ(c.where("export.max_benign_fpr"), "cfg.yaml:9");
+  EXPECT_EQ(parse_config(to_yaml(c), "resolved.yaml"), c);
+  EXPECT_EQ(parse_config(to_yaml(plain), "resolved.yaml"), plain);  // written as null, read back unset
+  EXPECT_FALSE(parse(kMinimal + "export:\n  max_benign_fpr: null\n").export_.max_benign_fpr.has_value());
+  EXPECT_EQ(*parse(kMinimal, {"export.max_benign_fpr=0.01"}).export_.max_benign_fpr, 0.01);
+  for (const char* bad : {"0", "1", "1.5", "-0.1", "abc", "'0.1'"})
+    expect_error([&] { parse(kMinimal + "export:\n  max_benign_fpr: " + bad + "\n"); },
+                 {"cfg.yaml:8:", "export.max_benign_fpr: expected a number in (0, 1) (or null), got"});
+  // A benign label the fixed label list lacks: the line of data.benign_label, else of max_benign_fpr.
+  expect_error(
+      [] {
+        parse(kMinimal +
+              "  labels: [Benign, T1134]\n  benign_label: Normal\nexport:\n  max_benign_fpr: 0.01\n");
+      },
+      {"cfg.yaml:8:", "data.benign_label: 'Normal' is not among data.labels (Benign, T1134)"});
+  expect_error([] { parse(kMinimal + "  labels: [Clean, T1134]\nexport:\n  max_benign_fpr: 0.01\n"); },
+               {"cfg.yaml:9:", "data.benign_label: 'Benign' is not among data.labels"});
+  // Without an operating point the benign label is not needed.
+  EXPECT_NO_THROW(parse(kMinimal + "  labels: [Clean, T1134]\n"));
+  expect_error([] { parse(kMinimal + "  benign_label: ''\n"); },
+               {"cfg.yaml:7:", "data.benign_label: expected a label"});
+}
+
+TEST(Config, ShippedModelCardConfigsHaveAnOperatingPoint) {
+  const fs::path dir = attune::testing::source_dir() / "configs";
+  for (const char* name :
+       {"roberta_lora_4class", "deberta_lora_binary", "deberta_lora_discovery4", "roberta_bitfit_binary"}) {
+    const Config c = load_config(dir / (std::string(name) + ".yaml"));
+    ASSERT_TRUE(c.export_.max_benign_fpr.has_value()) << name;
+    EXPECT_EQ(*c.export_.max_benign_fpr, 0.001) << name;
+  }
+  for (const char* name : {"tiny_lora", "tiny_bitfit"})
+    EXPECT_FALSE(load_config(dir / (std::string(name) + ".yaml")).export_.max_benign_fpr.has_value()) << name;
+}
+
 TEST(Config, MissingRequiredKeysAreListedAtOnce) {
   expect_error([] { parse("training:\n  seed: 1\n"); },
                {"cfg.yaml: missing required keys: model.name_or_path, data.train_file, data.validation_file, "
