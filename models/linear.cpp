@@ -24,8 +24,8 @@ uint64_t next_generation() {
 // x Wᵀ (+ b) with a bf16 weight `w` [out, in] and bf16 bias `b` (undefined: none): the formula of Python's
 // F.linear under torch.autocast, with the bias added to the rounded bf16 product in place.
 // torch::nn::functional::linear added an fp32 bias instead, which promoted the whole product to fp32 and
-// back (three passes); aten::linear's addmm (which adds the bias before its one rounding) is ~20 % slower
-// than the bare product for 768x3072 here (oneDNN through torch 1.13).
+// back (three passes); aten::linear's addmm (which adds the bias before its one rounding) is slower than
+// the bare product through torch 1.13's oneDNN path (docs/performance.md, tried and dropped).
 torch::Tensor bf16_linear(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& b) {
   auto y = torch::matmul(autocast_input(x), w.t());
   if (b.defined()) y.add_(b);

@@ -21,9 +21,8 @@ struct ThreadSettings {
 ThreadSettings apply_thread_policy(int threads = 0);
 
 // The intra-op threads that `num_threads: 0` (auto) settles on once the model is known: `available` for
-// models of hidden size kSmallModelHiddenSize and up, one below it. Measured on the 2-core VM
-// (docs/performance.md): a hidden-256 RoBERTa trains LoRA at 371 samples/s on one thread and 298 on two
-// (its matrices are too small to pay for the fork/join), while roberta-base shapes gain from each core.
+// models of hidden size kSmallModelHiddenSize and up, one below it: a small model's matrices are too small
+// to pay for the fork/join, while roberta-base shapes gain from each core (figures: docs/performance.md).
 constexpr int kSmallModelHiddenSize = 512;
 int auto_intra_op_threads(int hidden_size, int available);
 

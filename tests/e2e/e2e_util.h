@@ -1,8 +1,11 @@
-// Small helpers the end-to-end tests share: reading a whole file, writing one, shell-quoting an argument
+// Small helpers the end-to-end tests share: reading a whole file or its JSON, writing one, shell-quoting an argument
 // for std::system, and running one of the built executables.
 #pragma once
 
 #include <sys/wait.h>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -21,6 +24,16 @@ inline std::string slurp(const std::filesystem::path& file) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The file's JSON; a test failure and an empty object when it is missing.
+inline nlohmann::json read_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) {
+    ADD_FAILURE() << file << " is missing";
+    return nlohmann::json::object();
+  }
+  return nlohmann::json::parse(in);
 }
 
 // Writes `content` to `file` and returns the path.

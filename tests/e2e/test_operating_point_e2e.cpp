@@ -16,20 +16,12 @@ namespace {
 
 namespace fs = std::filesystem;
 using attune::testing::run_tool;
+using attune::testing::read_json;
 using attune::testing::ToolRun;
 using nlohmann::json;
 
 // The bound the tiny run is given: 1 % of about 1,900 benign validation rows, 19 of them.
 constexpr double kBound = 0.01;
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) {
-    ADD_FAILURE() << file << " is missing";
-    return json::object();
-  }
-  return json::parse(in);
-}
 
 fs::path data_dir() {
   static const fs::path dir = attune::testing::temp_dir("op-e2e-data") / "binary";

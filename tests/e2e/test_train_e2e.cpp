@@ -24,6 +24,7 @@
 namespace {
 
 using attune::testing::quote;
+using attune::testing::read_json;
 using attune::testing::slurp;
 
 namespace fs = std::filesystem;
@@ -33,15 +34,6 @@ using nlohmann::json;
 constexpr double kMinAccuracy = 0.95;
 // Loss agreement between the run's test report and `evaluate` on its export (same model, same batches).
 constexpr double kLossTolerance = 1e-6;
-
-json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) {
-    ADD_FAILURE() << file << " is missing";
-    return json::object();
-  }
-  return json::parse(in);
-}
 
 // Runs bin/<tool> with `args` from the source dir; stdout+stderr go to <log>. Returns the exit status.
 int run_tool(const std::string& tool, const std::vector<std::string>& args, const fs::path& log) {

@@ -1,9 +1,8 @@
-// Every libtorch tool runs on jemalloc (linked in tools/CMakeLists.txt), configured here. Measured on
-// roberta-base LoRA training (docs/performance.md): glibc's malloc kept ~600 MiB of freed activations
-// resident between steps (peak RSS 2,075 MiB against ~1,456 MiB live) and returning them made every step
-// fault its pages in again (2.5x slower); jemalloc reuses them with little fragmentation. Decay is off so
-// that freed pages stay mapped for the next step instead of being purged and faulted in again
-// (background purging cost ~20 % of training speed), and no background thread competes for the 2 cores.
+// Every libtorch tool runs on jemalloc (linked in tools/CMakeLists.txt), configured here. In training,
+// glibc's malloc either keeps freed activations resident between steps (a high peak RSS) or returns them
+// so that every step faults its pages in again; jemalloc reuses them with little fragmentation. Decay is
+// off so that freed pages stay mapped for the next step instead of being purged and faulted in again, and
+// no background thread competes for the cores (figures: docs/performance.md, allocator).
 // jemalloc reads this symbol at start-up; MALLOC_CONF in the environment still applies on top.
 extern "C" {
 // NOLINTNEXTLINE: the name jemalloc looks up.

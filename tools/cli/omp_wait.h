@@ -15,9 +15,8 @@ namespace attune::cli {
 //   "active":  spin without end (OMP_WAIT_POLICY=ACTIVE).
 //   "auto":    "spin" when the CPUs this process may use were idle as it started (other work kept fewer than
 //              kBusyCpusForPassive of them busy over kIdleSampleMs), else "passive".
-// Measured on the 2-core VM (docs/performance.md): idle, spinning briefly trains roberta-base LoRA ~30 % and
-// infers ~40 % faster than sleeping at once and halves one-request latency; with one other busy process,
-// spinning loses to passive (latency 22 -> 90 ms).
+// On idle CPUs brief spinning saves the futex wake-up of every parallel region; beside other busy work it
+// steals their time, so passive wins there (figures: docs/performance.md).
 constexpr const char* kOmpSpinCount = "10000";
 constexpr double kBusyCpusForPassive = 0.5;
 constexpr int kIdleSampleMs = 50;
