@@ -72,14 +72,10 @@ nlohmann::json decision_json(const RealDataDecision& d) {
 
 RealDataSummary summarize_real_data(const Predictions& predictions, const std::vector<int64_t>& y_true,
                                     const std::vector<std::string>& labels, int64_t benign_id,
-                                    const OperatingPoint* op, double temperature) {
+                                    const OperatingPoint* op) {
   RealDataSummary s;
   s.argmax = count(predictions.predicted, y_true, labels, benign_id);
-  if (op && predictions.logits.defined()) {
-    // The operating point decides on temperature-scaled probabilities, as evaluate/predict/serve do.
-    const auto calibrated = torch::softmax(predictions.logits.to(torch::kFloat32) / temperature, /*dim=*/1);
-    s.operating_point = count(decide_all(calibrated, *op), y_true, labels, benign_id);
-  }
+  if (op) s.operating_point = count(decide_all(predictions.probabilities, *op), y_true, labels, benign_id);
   return s;
 }
 

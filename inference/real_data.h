@@ -32,10 +32,11 @@ struct RealDataSummary {
 };
 
 // Counts the decisions over the rows of one or both sets (either may be empty). predictions: from
-// predict() over the rows, in order; y_true: their class ids; benign_id: the benign class.
+// predict() over the rows, in order, with the model's temperature (their probabilities are the calibrated
+// ones the operating point decides on); y_true: their class ids; benign_id: the benign class.
 RealDataSummary summarize_real_data(const Predictions& predictions, const std::vector<int64_t>& y_true,
                                     const std::vector<std::string>& labels, int64_t benign_id,
-                                    const OperatingPoint* op, double temperature);
+                                    const OperatingPoint* op);
 
 // "real-data proxy (argmax): benign false alarms 12 of 2,287 (0.52 %); attacks flagged 60 of 72 (83.3 %),
 // exact technique 55 (76.4 %): T1003.002 20/22, ..." and the same line at the operating point.

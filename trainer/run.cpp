@@ -430,8 +430,7 @@ void run_training(const Config& config) {
     if (it != labels.end()) {
       const auto predictions = inference::predict(*test_model, rows.input_ids, infer);
       const auto real = inference::summarize_real_data(predictions, rows.labels, labels, it - labels.begin(),
-                                                       pre.operating_point ? &*pre.operating_point : nullptr,
-                                                       pre.temperature);
+                                                       pre.operating_point ? &*pre.operating_point : nullptr);
       std::cout << "\n== real-data proxy (" << join(files, ", ") << ") ==\n"
                 << inference::real_data_text(real);
       summary["real_data"] = inference::real_data_json(real);

@@ -1,6 +1,5 @@
 #include "data/generator/benign_world.h"
 
-#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <regex>
@@ -9,6 +8,7 @@
 #include "base/errors.h"
 #include "base/file_digest.h"
 #include "base/file_io.h"
+#include "data/generator/evasion.h"
 #include "data/generator/sanitize.h"
 #include "data/generator/templates.h"
 
@@ -53,12 +53,6 @@ std::map<std::string, Pin> read_pins(const fs::path& file) {
       throw InputError(at_line(file.string(), n, "package '" + package + "' is pinned twice"));
   }
   return pins;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -140,7 +134,7 @@ std::string world_sanitizer_hit(std::string_view text, const std::vector<std::st
       out.emplace_back(label, std::regex(pattern, std::regex::ECMAScript | std::regex::optimize));
     return out;
   }();
-  const std::string low = lower(text);
+  const std::string low = gen::to_lower(std::string(text));
   for (std::size_t i = 0; i < compiled.size(); ++i) {
     const auto& [label, re] = compiled[i];
     bool wanted = false;

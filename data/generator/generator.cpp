@@ -252,7 +252,6 @@ std::vector<GeneratedRow> real_attack_rows(const PresetSpec& preset, const std::
                                            std::size_t& also_generated) {
   std::vector<GeneratedRow> rows;
   const auto attacks = attack_labels(preset);
-  std::set<std::string> known(preset.labels.begin(), preset.labels.end());
   for (const auto& e : read_examples(file)) {
     if (std::find(attacks.begin(), attacks.end(), e.label) == attacks.end()) continue;
     std::string text = preset.lowercase ? gen::to_lower(e.text) : e.text;
@@ -266,6 +265,16 @@ std::vector<GeneratedRow> real_attack_rows(const PresetSpec& preset, const std::
 
 bool from_world(const GeneratedRow& row) {
   return row.template_id.rfind(kWorldPrefix, 0) == 0;
+}
+
+BenignSources benign_sources(const std::vector<GeneratedRow>& rows) {
+  BenignSources s;
+  for (const auto& row : rows)
+    if (row.label == gen::kBenign) {
+      ++s.benign;
+      s.from_world += from_world(row);
+    }
+  return s;
 }
 
 std::filesystem::path default_real_attacks_file() {
@@ -389,14 +398,10 @@ GeneratedData generate_data(const GenDataOptions& options) {
          {std::pair<const char*, const std::vector<GeneratedRow>*>{"train", &data.train},
           {"validation", &data.validation},
           {"test", &data.test}}) {
-      std::size_t benign = 0, real = 0;
-      for (const auto& row : *split)
-        if (row.label == gen::kBenign) {
-          ++benign;
-          real += from_world(row);
-        }
-      sources[name] = {
-          {"benign_rows", benign}, {"benign_from_world", real}, {"benign_from_templates", benign - real}};
+      const auto s = benign_sources(*split);
+      sources[name] = {{"benign_rows", s.benign},
+                       {"benign_from_world", s.from_world},
+                       {"benign_from_templates", s.benign - s.from_world}};
     }
     std::set<std::string> heldout_packages;
     for (const auto& line : world->heldout) heldout_packages.insert(line.package);

@@ -21,6 +21,12 @@ struct GeneratedRow {
 // True for a row taken from the benign world (real command lines) rather than a template.
 bool from_world(const GeneratedRow& row);
 
+// How many of `rows` are Benign, and how many of those come from the benign world.
+struct BenignSources {
+  std::size_t benign = 0, from_world = 0;
+};
+BenignSources benign_sources(const std::vector<GeneratedRow>& rows);
+
 struct GenDataOptions {
   std::string preset;
   std::uint64_t seed = 42;

@@ -56,14 +56,10 @@ std::string summary_table(const GeneratedData& data) {
   bool any_world = false;
   std::string sources = "Benign rows from real command lines (benign world) / from templates:";
   for (const auto& [name, rows] : splits) {
-    std::size_t real = 0, benign = 0;
-    for (const auto& row : *rows)
-      if (row.label == data.labels.front()) {
-        ++benign;
-        real += from_world(row);
-      }
-    any_world = any_world || real > 0;
-    sources += " " + name + " " + std::to_string(real) + "/" + std::to_string(benign - real);
+    const auto s = benign_sources(*rows);
+    any_world = any_world || s.from_world > 0;
+    sources +=
+        " " + name + " " + std::to_string(s.from_world) + "/" + std::to_string(s.benign - s.from_world);
   }
   if (any_world) out += sources + "\n";
   return out;

@@ -15,13 +15,14 @@ TEST(RealData, CountsFalseAlarmsFlaggedAndExactByArgmaxAndAtTheOperatingPoint) {
   p.logits = torch::zeros({5, 3});
   for (int i = 0; i < 5; ++i)
     for (int j = 0; j < 3; ++j) p.logits[i][j] = std::log(std::max(probs[i][j], 1e-6f));
+  p.probabilities = torch::softmax(p.logits, /*dim=*/1);  // predict() at temperature 1
   p.predicted = {0, 1, 1, 2, 0};
   const std::vector<int64_t> y_true = {0, 0, 1, 2, 1};
   const std::vector<std::string> labels = {"Benign", "T1562", "T1134"};
   OperatingPoint op;
   op.benign_id = 0;
   op.threshold = 0.58;  // attack score >= 0.58: rows 1 (0.6) and 2 (0.8); row 3 (0.55) becomes Benign
-  const auto s = summarize_real_data(p, y_true, labels, 0, &op, /*temperature=*/1.0);
+  const auto s = summarize_real_data(p, y_true, labels, 0, &op);
   EXPECT_DOUBLE_EQ(s.argmax.benign.rows, 2);
   EXPECT_DOUBLE_EQ(s.argmax.benign.flagged, 1);
   EXPECT_DOUBLE_EQ(s.argmax.attacks.rows, 3);
@@ -43,7 +44,7 @@ TEST(RealData, CountsFalseAlarmsFlaggedAndExactByArgmaxAndAtTheOperatingPoint) {
       << text;
   EXPECT_DOUBLE_EQ(real_data_json(s)["operating_point"]["attacks"]["flagged_rate"].get<double>(), 1.0 / 3);
   // Without an operating point only the argmax line.
-  const auto plain = summarize_real_data(p, y_true, labels, 0, nullptr, 1.0);
+  const auto plain = summarize_real_data(p, y_true, labels, 0, nullptr);
   EXPECT_FALSE(plain.operating_point);
   EXPECT_EQ(real_data_text(plain).find("operating point"), std::string::npos);
 }
