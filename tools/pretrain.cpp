@@ -26,14 +26,18 @@ constexpr const char* kFooter =
   training  seed, num_train_epochs, max_steps, per_device_train_batch_size, learning_rate,
             weight_decay, lr_scheduler_type, warmup_ratio, max_grad_norm, bf16, logging_steps, ...
   pretrain  mlm_probability (0.15: of those 80% [MASK], 10% random, 10% kept), save_dir,
-            corpus {generated_rows, seed, text_files: [one example per line], heldout_fraction},
+            save_dtype (fp32|bf16),
+            corpus {generated_rows, seed, text_files: [one example per line],
+                    benign_world_repeats (the benign world's train packages, N times; 0 = none),
+                    heldout_fraction},
             tokenizer {train: none|bpe|unigram, vocab_size, min_frequency}
 
 Writes save_dir as a Hugging Face dir (RobertaForMaskedLM / DebertaV2ForMaskedLM / BertForMaskedLM with
 its MLM head, tokenizer files) plus pretraining.json (corpus, loss curve, held-out masked accuracy).
 
   pretrain --config configs/embedded/roberta-compact.yaml --output runs/pretrain-roberta
-  pretrain --embedded roberta-compact      (build attune's embedded backbone now; reused later)
+  pretrain --embedded roberta-compact      (check the shipped embedded backbone; build it if stale)
+  pretrain --embedded roberta-compact --rebuild   (build it again from configs/embedded/)
 
 Exit status: 0 done, 2 bad usage or bad input, 1 other failure.)";
 

@@ -450,9 +450,11 @@ void resolve(Config& c, const Context& ctx) {
       fail(ctx.at("pretrain.tokenizer.train"),
            "pretrain.tokenizer.train: expected none when continuing from model.name_or_path (a pretrained "
            "model keeps its own vocabulary); train a tokenizer only with model.random_init");
-    if (p->corpus.generated_rows == 0 && (!p->corpus.text_files || p->corpus.text_files->empty()))
+    if (p->corpus.generated_rows == 0 && p->corpus.benign_world_repeats == 0 &&
+        (!p->corpus.text_files || p->corpus.text_files->empty()))
       fail(ctx.at("pretrain.corpus"),
-           "pretrain.corpus: expected text: generated_rows > 0 or at least one entry in text_files");
+           "pretrain.corpus: expected text: generated_rows > 0, benign_world_repeats > 0 or at least one "
+           "entry in text_files");
   }
 }
 

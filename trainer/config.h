@@ -137,7 +137,10 @@ struct PretrainCorpusConfig {
   int64_t generated_rows = 200000;                     // lines of the generated unlabeled pool; 0 = none
   int64_t seed = 7;                                    // the pool's own seed (not a preset's)
   std::optional<std::vector<std::string>> text_files;  // more text files, one example per line
-  double heldout_fraction = 0.02;                      // lines kept out to report masked accuracy on
+  // Times the benign world's train-package lines (data/benign_world, or $ATTUNE_BENIGN_WORLD) are added;
+  // 0 = none. Its heldout packages are never read: they stay the real-data proxy's benign side.
+  int64_t benign_world_repeats = 0;
+  double heldout_fraction = 0.02;  // lines kept out to report masked accuracy on
 };
 
 struct PretrainTokenizerConfig {
@@ -150,6 +153,7 @@ struct PretrainTokenizerConfig {
 struct PretrainConfig {
   double mlm_probability = 0.15;  // tokens selected per sequence (80 % [MASK], 10 % random, 10 % kept)
   std::string save_dir;           // the HF dir written at the end; resolved: <output_dir>/model
+  std::string save_dtype = "fp32";  // fp32 | bf16: the dtype of the saved model.safetensors
   PretrainCorpusConfig corpus;
   PretrainTokenizerConfig tokenizer;
 };

@@ -172,6 +172,7 @@ void visit_pretrain_corpus(C& c, V& v) {
   v.integer("generated_rows", c.generated_rows, between(0, 100'000'000));
   v.integer("seed", c.seed, at_least(0));
   v.string_list("text_files", c.text_files);
+  v.integer("benign_world_repeats", c.benign_world_repeats, between(0, 1000));
   v.number("heldout_fraction", c.heldout_fraction, half_open(0, 0.5));
 }
 
@@ -186,6 +187,7 @@ template <class C, class V>
 void visit_pretrain(C& c, V& v) {
   v.number("mlm_probability", c.mlm_probability, {0, 1, true, true});
   v.string("save_dir", c.save_dir);
+  v.choice("save_dtype", c.save_dtype, Choices{"fp32", "bf16"});
   v.block("corpus", c.corpus, [](auto& s, auto& sv) { visit_pretrain_corpus(s, sv); });
   v.block("tokenizer", c.tokenizer, [](auto& s, auto& sv) { visit_pretrain_tokenizer(s, sv); });
 }

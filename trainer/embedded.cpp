@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+
+#include <nlohmann/json.hpp>
 
 #include "base/errors.h"
 #include "base/file_digest.h"
@@ -25,6 +28,31 @@ bool finished(const fs::path& dir) {
   std::error_code ec;
   return fs::exists(dir / "pretraining.json", ec) && fs::exists(dir / "model.safetensors", ec) &&
          fs::exists(dir / "config.json", ec);
+}
+
+// Why a finished dir cannot be used as it is ("" when it can): its weights are not the ones its
+// pretraining.json records (a damaged file, or a Git LFS pointer), or it was built from another version of
+// its pretrain config.
+std::string stale_reason(const fs::path& dir, const fs::path& config_file) {
+  nlohmann::json record;
+  {
+    std::ifstream in(dir / "pretraining.json");
+    record = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  }
+  if (record.is_discarded() || !record.is_object()) return "its pretraining.json cannot be read";
+  const std::string weights = sha256_file(dir / "model.safetensors");
+  if (record.value("weights_sha256", std::string()) != weights)
+    return "its model.safetensors (sha256 " + weights.substr(0, 12) +
+           "…) is not the file its pretraining.json records (a damaged copy or a Git LFS pointer?)";
+  const auto& cfg = record.contains("config") ? record["config"] : nlohmann::json();
+  std::error_code ec;
+  if (fs::exists(config_file, ec) && cfg.is_object()) {
+    const std::string now = sha256_file(config_file);
+    if (cfg.value("sha256", std::string()) != now)
+      return "it was built from another version of " + config_file.string() + " (sha256 " +
+             cfg.value("sha256", std::string("?")).substr(0, 12) + "…, now " + now.substr(0, 12) + "…)";
+  }
+  return "";
 }
 
 // An exclusive flock held for the object's life.
@@ -76,9 +104,16 @@ EmbeddedBackbone ensure_embedded_backbone(const std::string& name, bool rebuild)
   if (ec) throw InputError(root.string() + ": cannot create the embedded backbones' folder: " + ec.message());
   {
     FileLock lock(root / ("." + name + ".lock"));
+    const fs::path config_file = embedded_config_dir() / (name + ".yaml");
+    if (!rebuild && finished(dir)) {
+      const std::string why = stale_reason(dir, config_file);
+      if (!why.empty()) {
+        std::cout << "the embedded backbone in " << dir.string() << " is rebuilt: " << why << "\n";
+        rebuild = true;
+      }
+    }
     if (rebuild) fs::remove_all(dir);
     if (!finished(dir)) {
-      const fs::path config_file = embedded_config_dir() / (name + ".yaml");
       if (!fs::exists(config_file))
         throw InputError(config_file.string() + ": the pretrain config of the embedded backbone '" + name +
                          "' is missing (set ATTUNE_EMBEDDED_CONFIGS to the folder that holds it)");

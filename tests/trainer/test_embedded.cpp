@@ -68,6 +68,31 @@ TEST_F(EmbeddedFixture, BuiltOnceThenReused) {
   EXPECT_EQ(again.sha256, first.sha256);
 }
 
+// A shipped dir is used only while it is what its pretraining.json says and its config is the one it was
+// built from; otherwise it is rebuilt, saying why.
+TEST_F(EmbeddedFixture, StaleOrDamagedBackboneIsRebuilt) {
+  const auto first = ensure_embedded_backbone("roberta-compact");
+  ASSERT_TRUE(first.built_now);
+  // Damaged weights (a Git LFS pointer in their place, say).
+  std::ofstream(first.dir / "model.safetensors", std::ios::trunc)
+      << "version https://git-lfs.github.com/spec/v1\n";
+  ::testing::internal::CaptureStdout();
+  const auto repaired = ensure_embedded_backbone("roberta-compact");
+  const std::string said = ::testing::internal::GetCapturedStdout();
+  EXPECT_TRUE(repaired.built_now);
+  EXPECT_EQ(repaired.sha256, first.sha256);
+  EXPECT_NE(said.find("is not the file its pretraining.json records"), std::string::npos) << said;
+  // The config changed since the build.
+  std::ofstream(root_ / "configs" / "roberta-compact.yaml", std::ios::app) << "# edited\n";
+  ::testing::internal::CaptureStdout();
+  const auto rebuilt = ensure_embedded_backbone("roberta-compact");
+  const std::string said2 = ::testing::internal::GetCapturedStdout();
+  EXPECT_TRUE(rebuilt.built_now);
+  EXPECT_NE(said2.find("another version of"), std::string::npos) << said2;
+  // And once rebuilt, it is reused.
+  EXPECT_FALSE(ensure_embedded_backbone("roberta-compact").built_now);
+}
+
 TEST_F(EmbeddedFixture, MissingConfigIsAClearError) {
   try {
     ensure_embedded_backbone("deberta-v3-compact");

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 #include "base/errors.h"
 #include "base/file_digest.h"
+#include "data/generator/benign_world.h"
 #include "data/tokenizers/tokenizer.h"
 #include "models/hf_config.h"
 #include "models/model_factory.h"
@@ -114,6 +116,26 @@ TEST(Pretrain, SameConfigSameWeights) {
   run_pretraining(tiny_config("roberta", "bpe", 8, b));
   EXPECT_EQ(sha256_file(a / "model" / "model.safetensors"), sha256_file(b / "model" / "model.safetensors"));
   EXPECT_EQ(sha256_file(a / "model" / "merges.txt"), sha256_file(b / "model" / "merges.txt"));
+}
+
+// The benign world's train packages join the corpus, repeated on the side (training or held out) their
+// first copy fell on; its heldout packages are never read.
+TEST(Pretrain, BenignWorldTrainPackagesJoinTheCorpus) {
+  const auto out = attune::testing::temp_dir("pretrain-world");
+  auto yaml = tiny_yaml("roberta", "bpe", 2);
+  const std::string pool = "corpus: {generated_rows: 1200, seed: 3, heldout_fraction: 0.05}";
+  yaml.replace(yaml.find(pool), pool.size(),
+               "corpus: {generated_rows: 0, benign_world_repeats: 3, heldout_fraction: 0.05}");
+  const auto result = run_pretraining(
+      parse_config(yaml, "world.yaml", {{"training.output_dir", out.string(), /*literal=*/true, "test"}}));
+  const auto world = data::load_benign_world(data::default_benign_world_dir());
+  const auto& corpus = result.record["corpus"];
+  EXPECT_EQ(corpus["benign_world"]["sha256"], world.sha256);
+  EXPECT_EQ(corpus["benign_world"]["lines"], world.train.size());
+  EXPECT_EQ(corpus["benign_world"]["train_packages"], world.train_packages);
+  const auto heldout = corpus["heldout_lines"].get<size_t>();
+  EXPECT_EQ(heldout, static_cast<size_t>(std::ceil(0.05 * static_cast<double>(world.train.size()))));
+  EXPECT_EQ(corpus["train_lines"].get<size_t>(), 3 * (world.train.size() - heldout));
 }
 
 // Domain-adaptive pretraining: continue an HF dir on more text, keeping its vocabulary and MLM head.

@@ -13,6 +13,7 @@
 #include "base/progress.h"
 #include "data/batching.h"
 #include "data/csv.h"
+#include "data/generator/benign_world.h"
 #include "data/generator/pool.h"
 #include "data/generator/rng.h"
 #include "data/tokenizers/tokenizer.h"
@@ -74,6 +75,17 @@ Corpus build_corpus(const Config& config) {
     files.push_back({{"path", file}, {"lines", n}});
   }
   record["text_files"] = files;
+  // The benign world's train packages: real command lines, once here and repeated after the split.
+  const size_t world_begin = lines.size();
+  if (c.benign_world_repeats > 0) {
+    const auto world = data::load_benign_world(data::default_benign_world_dir());
+    for (const auto& line : world.train) lines.push_back(line.text);
+    record["benign_world"] = {{"dir", world.dir.string()},
+                              {"sha256", world.sha256},
+                              {"train_packages", world.train_packages},
+                              {"lines", world.train.size()},
+                              {"repeats", c.benign_world_repeats}};
+  }
   if (lines.size() < 2)
     throw InputError(config.where("pretrain.corpus") +
                      ": pretrain.corpus: expected at least 2 lines of text, got " +
@@ -81,13 +93,19 @@ Corpus build_corpus(const Config& config) {
   // Fisher-Yates with the generator's RNG: the same corpus for a seed on every machine.
   data::gen::Rng rng(
       data::gen::stream_seed(static_cast<uint64_t>(config.training.seed), "pretraining-corpus"));
-  for (size_t i = lines.size() - 1; i > 0; --i) std::swap(lines[i], lines[rng.below(i + 1)]);
+  std::vector<size_t> order(lines.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
   const size_t heldout = std::max<size_t>(
       1, static_cast<size_t>(std::ceil(c.heldout_fraction * static_cast<double>(lines.size()))));
   Corpus corpus;
-  corpus.heldout.assign(lines.end() - static_cast<std::ptrdiff_t>(heldout), lines.end());
-  lines.resize(lines.size() - heldout);
-  corpus.train = std::move(lines);
+  for (size_t i = order.size() - heldout; i < order.size(); ++i) corpus.heldout.push_back(lines[order[i]]);
+  // Repeats of a world line stay on the side its first copy fell on, so no held-out line is trained on.
+  const size_t repeats = static_cast<size_t>(std::max<int64_t>(1, c.benign_world_repeats));
+  for (size_t i = 0; i + heldout < order.size(); ++i) {
+    const size_t copies = order[i] >= world_begin ? repeats : 1;
+    for (size_t k = 0; k < copies; ++k) corpus.train.push_back(lines[order[i]]);
+  }
   record["train_lines"] = corpus.train.size();
   record["heldout_lines"] = corpus.heldout.size();
   corpus.record = record;
@@ -159,6 +177,13 @@ json model_record(const models::HFConfig& c, int64_t parameters) {
           {"vocab_size", c.vocab_size},
           {"max_position_embeddings", c.max_position_embeddings},
           {"parameters", parameters}};
+}
+
+// The config file the run came from and its sha256 (an embedded backbone is rebuilt when it changes).
+json config_record(const Config& config) {
+  std::error_code ec;
+  if (config.source.empty() || !fs::is_regular_file(config.source, ec)) return nullptr;
+  return {{"file", config.source}, {"sha256", sha256_file(config.source)}};
 }
 
 }  // namespace
@@ -386,11 +411,12 @@ PretrainOutcome run_pretraining(const Config& config) {
   }
 
   // The HF dir.
-  models::save_masked_lm(*model, staging, torch::kFloat);
+  models::save_masked_lm(*model, staging, pre.save_dtype == "bf16" ? torch::kBFloat16 : torch::kFloat);
   const double train_seconds = state.train_seconds;
   json record = {{"architecture", model->architecture()},
                  {"model", model_record(hf, parameters)},
                  {"continued_from", model_dir.empty() ? json(nullptr) : json(model_dir.string())},
+                 {"config", config_record(config)},
                  {"corpus", corpus_record},
                  {"tokenizer", tokenizer_record},
                  {"mlm_probability", pre.mlm_probability},
@@ -409,6 +435,7 @@ PretrainOutcome run_pretraining(const Config& config) {
                  {"heldout", heldout_curve},
                  {"heldout_masked_accuracy", last_eval.accuracy},
                  {"heldout_loss", last_eval.loss},
+                 {"save_dtype", pre.save_dtype},
                  {"weights_sha256", sha256_file(staging / "model.safetensors")},
                  {"wall_seconds", seconds_since(run_start)}};
   write_file_atomic(staging / "pretraining.json", record.dump(2) + "\n");

@@ -65,6 +65,23 @@ json train_bpe(const PretrainTokenizerConfig& c, const std::vector<std::string>&
           {"files", {"vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}}};
 }
 
+// Runs in `dir` for its life: SentencePiece records its input and output paths inside spm.model, so the
+// trainer is given names relative to the output dir and the same run writes the same bytes wherever it
+// writes them.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const fs::path& dir) : previous_(fs::current_path()) { fs::current_path(dir); }
+  ~WorkingDirectory() {
+    std::error_code ec;
+    fs::current_path(previous_, ec);
+  }
+  WorkingDirectory(const WorkingDirectory&) = delete;
+  WorkingDirectory& operator=(const WorkingDirectory&) = delete;
+
+ private:
+  fs::path previous_;
+};
+
 json train_unigram(const PretrainTokenizerConfig& c, const std::vector<std::string>& lines,
                    const fs::path& dir, int64_t model_max_length) {
   const fs::path corpus = dir / "spm_corpus.tmp.txt";
@@ -76,7 +93,7 @@ json train_unigram(const PretrainTokenizerConfig& c, const std::vector<std::stri
   }
   // The [MASK] token is added after the pieces, as in DeBERTa-v3 (its id is the piece count).
   const int64_t pieces = c.vocab_size - 1;
-  const std::string flags = "--input=" + corpus.string() + " --model_prefix=" + (dir / "spm").string() +
+  const std::string flags = "--input=" + corpus.filename().string() + " --model_prefix=spm" +
                             " --vocab_size=" + std::to_string(pieces) +
                             " --model_type=unigram --character_coverage=1.0 --byte_fallback=true"
                             " --pad_id=0 --bos_id=1 --eos_id=2 --unk_id=3 --pad_piece=[PAD] --bos_piece=[CLS]"
@@ -84,6 +101,7 @@ json train_unigram(const PretrainTokenizerConfig& c, const std::vector<std::stri
                             " --shuffle_input_sentence=false --num_threads=1 --max_sentence_length=8192"
                             " --minloglevel=2";
   try {
+    const WorkingDirectory in_dir(dir);
     data::train_sentencepiece(flags);
   } catch (...) {
     fs::remove(corpus);
