@@ -32,15 +32,14 @@ bool finished(const fs::path& dir) {
 
 // Why a finished dir cannot be used as it is ("" when it can): its weights are not the ones its
 // pretraining.json records (a damaged file, or a Git LFS pointer), or it was built from another version of
-// its pretrain config.
-std::string stale_reason(const fs::path& dir, const fs::path& config_file) {
+// its pretrain config. `weights` is the sha256 of its model.safetensors.
+std::string stale_reason(const fs::path& dir, const fs::path& config_file, const std::string& weights) {
   nlohmann::json record;
   {
     std::ifstream in(dir / "pretraining.json");
     record = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   }
   if (record.is_discarded() || !record.is_object()) return "its pretraining.json cannot be read";
-  const std::string weights = sha256_file(dir / "model.safetensors");
   if (record.value("weights_sha256", std::string()) != weights)
     return "its model.safetensors (sha256 " + weights.substr(0, 12) +
            "…) is not the file its pretraining.json records (a damaged copy or a Git LFS pointer?)";
@@ -102,11 +101,13 @@ EmbeddedBackbone ensure_embedded_backbone(const std::string& name, bool rebuild)
   std::error_code ec;
   fs::create_directories(root, ec);
   if (ec) throw InputError(root.string() + ": cannot create the embedded backbones' folder: " + ec.message());
+  std::string weights;  // the sha256 of a finished dir's weights, hashed once
   {
     FileLock lock(root / ("." + name + ".lock"));
     const fs::path config_file = embedded_config_dir() / (name + ".yaml");
     if (!rebuild && finished(dir)) {
-      const std::string why = stale_reason(dir, config_file);
+      weights = sha256_file(dir / "model.safetensors");
+      const std::string why = stale_reason(dir, config_file, weights);
       if (!why.empty()) {
         std::cout << "the embedded backbone in " << dir.string() << " is rebuilt: " << why << "\n";
         rebuild = true;
@@ -137,7 +138,7 @@ EmbeddedBackbone ensure_embedded_backbone(const std::string& name, bool rebuild)
       b.built_now = true;
     }
   }
-  b.sha256 = sha256_file(dir / "model.safetensors");
+  b.sha256 = b.built_now || weights.empty() ? sha256_file(dir / "model.safetensors") : weights;
   return b;
 }
 

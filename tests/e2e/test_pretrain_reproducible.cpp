@@ -23,11 +23,11 @@ TEST_P(PretrainReproducible, ShortScheduleTwiceGivesTheSameFiles) {
   const auto config = attune::testing::source_dir() / "configs" / "embedded" / (name + ".yaml");
   std::vector<nlohmann::json> records;
   for (const std::string run : {"a", "b"}) {
-    const auto r = run_tool("pretrain",
-                            {"--config", config.string(), "--output", (root / run).string(), "--set",
-                             "training.max_steps=6", "--set", "pretrain.corpus.generated_rows=3000", "--set",
-                             "training.logging_steps=2"},
-                            {}, root / (run + ".log"));
+    const auto r = run_tool(
+        "pretrain",
+        {"--config", config.string(), "--output", (root / run).string(), "--set", "training.max_steps=6",
+         "--set", "pretrain.corpus.generated_rows=3000", "--set", "training.logging_steps=2"},
+        {}, root / (run + ".log"));
     ASSERT_EQ(r.status, 0) << r.output;
     records.push_back(read_json(root / run / "model" / "pretraining.json"));
   }
@@ -49,8 +49,7 @@ TEST_P(PretrainReproducible, ShortScheduleTwiceGivesTheSameFiles) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Embedded, PretrainReproducible,
-                         ::testing::Values("roberta-compact", "deberta-v3-compact"),
-                         [](const auto& info) {
+                         ::testing::Values("roberta-compact", "deberta-v3-compact"), [](const auto& info) {
                            std::string n = info.param;
                            for (auto& c : n)
                              if (c == '-') c = '_';

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 #include <thread>
 
 #include "base/errors.h"
@@ -94,7 +95,7 @@ Corpus build_corpus(const Config& config) {
   data::gen::Rng rng(
       data::gen::stream_seed(static_cast<uint64_t>(config.training.seed), "pretraining-corpus"));
   std::vector<size_t> order(lines.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::iota(order.begin(), order.end(), size_t{0});
   for (size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
   const size_t heldout = std::max<size_t>(
       1, static_cast<size_t>(std::ceil(c.heldout_fraction * static_cast<double>(lines.size()))));
