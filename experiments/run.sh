@@ -5,6 +5,9 @@
 #   experiments/run.sh NAME holdout          the same on a template-holdout split (30 % of each label's
 #                                            templates only in test) -> experiments/NAME/holdout_templates/
 #   experiments/run.sh NAME VARIANT ARGS...  extra ARGS go to train (e.g. --set model.num_threads=1)
+# EXPERIMENT_KEEP=DIR keeps the results in DIR/NAME/<in_distribution|holdout_templates> instead, and runs in
+# runs/experiments/NAME/VARIANT-<DIR's name>: for a comparison such as another backbone
+# (--set model.name_or_path=PATH).
 # Needs a built tree (tools/setup.sh). The run dir (checkpoints, export, data) is runs/experiments/NAME/VARIANT.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +26,13 @@ case "$variant" in
            args+=(--set data.generate.holdout_templates=0.3) ;;
   *) echo "experiments/run.sh: variant is in_distribution or holdout, not '$variant'" >&2; exit 2 ;;
 esac
+if [ -n "${EXPERIMENT_KEEP:-}" ]; then
+  root="$(mkdir -p "$EXPERIMENT_KEEP" && cd "$EXPERIMENT_KEEP" && pwd)"
+  keep="$root/$name/$(basename "$keep")"
+  run_dir="$run_dir-$(basename "$root")"
+  args=(--config "$config" --output "$run_dir" --set "data.generate.out_dir=$run_dir/data")
+  [ "$variant" = holdout ] && args+=(--set data.generate.holdout_templates=0.3)
+fi
 # The stress set is generated with the data: read it from this run's data dir.
 grep -q '^ *stress_file:' "$config" && args+=(--set "data.stress_file=$run_dir/data/stress.csv")
 
