@@ -18,21 +18,18 @@ config="$here/configs/$name.yaml"
 [ -f "$config" ] || { echo "experiments/run.sh: no config $config" >&2; exit 2; }
 
 run_dir="$here/runs/experiments/$name/$variant"
-keep="$here/experiments/$name/$variant"
-args=(--config "$config" --output "$run_dir" --set "data.generate.out_dir=$run_dir/data")
 case "$variant" in
-  in_distribution) ;;
-  holdout) keep="$here/experiments/$name/holdout_templates"
-           args+=(--set data.generate.holdout_templates=0.3) ;;
+  in_distribution) keep="$here/experiments/$name/in_distribution" ;;
+  holdout) keep="$here/experiments/$name/holdout_templates" ;;
   *) echo "experiments/run.sh: variant is in_distribution or holdout, not '$variant'" >&2; exit 2 ;;
 esac
 if [ -n "${EXPERIMENT_KEEP:-}" ]; then
   root="$(mkdir -p "$EXPERIMENT_KEEP" && cd "$EXPERIMENT_KEEP" && pwd)"
   keep="$root/$name/$(basename "$keep")"
   run_dir="$run_dir-$(basename "$root")"
-  args=(--config "$config" --output "$run_dir" --set "data.generate.out_dir=$run_dir/data")
-  [ "$variant" = holdout ] && args+=(--set data.generate.holdout_templates=0.3)
 fi
+args=(--config "$config" --output "$run_dir" --set "data.generate.out_dir=$run_dir/data")
+[ "$variant" = holdout ] && args+=(--set data.generate.holdout_templates=0.3)
 # The stress set is generated with the data: read it from this run's data dir.
 grep -q '^ *stress_file:' "$config" && args+=(--set "data.stress_file=$run_dir/data/stress.csv")
 
