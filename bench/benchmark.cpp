@@ -1,13 +1,12 @@
 #include "bench/benchmark.h"
 
 #include <algorithm>
-#include <cmath>
 #include <iomanip>
 #include <numeric>
 #include <sstream>
-#include <stdexcept>
 
 #include "base/errors.h"
+#include "base/stats.h"
 
 namespace attune::bench {
 
@@ -89,6 +88,21 @@ const std::vector<Workload>& builtin_workloads() {
     model.lengths = LengthSource::kCsv;
     model.target_latency_ms = 2;
     w.push_back(model);
+
+    // One request to an exported dir, as serve answers it.
+    auto exported = uniform("exported-request",
+                            "the exported model dir given with --model (merged or adapter, its attune.json "
+                            "applied), one request of --text as serve answers it (request JSON, tokenize, "
+                            "forward, answer JSON), bf16 autocast",
+                            "", "", true);
+    exported.exported = true;
+    exported.default_phases = "latency";
+    w.push_back(exported);
+    auto exported_fp32 = exported;
+    exported_fp32.name = "exported-request-fp32";
+    exported_fp32.description = "as exported-request in fp32 (no autocast)";
+    exported_fp32.bf16 = false;
+    w.push_back(exported_fp32);
     return w;
   }();
   return all;
@@ -123,14 +137,12 @@ std::vector<std::string> parse_phases(const std::string& csv) {
   return ordered;
 }
 
-double percentile(std::vector<double> values, double q) {
-  if (values.empty()) throw std::invalid_argument("percentile of no values");
-  if (!(q >= 0 && q <= 100)) throw std::invalid_argument("percentile outside [0, 100]");
-  std::sort(values.begin(), values.end());
-  const double pos = q / 100.0 * static_cast<double>(values.size() - 1);
-  const auto lo = static_cast<size_t>(std::floor(pos));
-  const size_t hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (values[hi] - values[lo]) * (pos - static_cast<double>(lo));
+void check_phases(const Workload& w, const std::vector<std::string>& phases) {
+  if (!w.exported) return;
+  for (const auto& p : phases)
+    if (p == "train" || p == "infer")
+      throw InputError("--phases: workload '" + w.name + "' times one request of an exported dir; its " +
+                       "phases are gemm and latency, not " + p);
 }
 
 Summary summarize(const std::vector<double>& values) {
@@ -153,7 +165,10 @@ double forward_flops(const FlopModel& m, double seq_len) {
 std::string format_figure(const Figure& f) {
   std::ostringstream s;
   s << std::left << std::setw(28) << f.key << std::right << std::setw(10) << std::fixed
-    << std::setprecision(f.value >= 100 ? 1 : 2) << f.value << " " << std::left << std::setw(10) << f.unit;
+    << std::setprecision(f.decimals >= 0  ? f.decimals
+                         : f.value >= 100 ? 1
+                                          : 2)
+    << f.value << " " << std::left << std::setw(10) << f.unit;
   if (!f.note.empty()) s << " " << f.note;
   auto line = s.str();
   while (!line.empty() && line.back() == ' ') line.pop_back();

@@ -1,6 +1,7 @@
 // The pure side of `bench`: the named workloads (the rows of the Hugging Face + PEFT reference table in
-// ../shared/reference/, plus the 4class data and any model dir), the statistics of timings, the FLOP model
-// the reference uses, and the figures as text lines or JSON. The measuring itself is benchmark_run.h.
+// ../shared/reference/, plus the 4class data, any model dir, and one request to an exported dir), the
+// statistics of timings, the FLOP model the reference uses, and the figures as text lines or JSON. The
+// measuring itself is benchmark_run.h.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,11 @@ struct Workload {
   double ref_train = 0, ref_infer = 0, ref_train_rss_mib = 0;
   double target_train = 0, target_infer = 0, target_train_rss_mib = 0;
   double ref_latency_ms = 0, target_latency_ms = 0;  // one request of 20 tokens, p50
+  // The --model dir is an exported dir (merged or adapter; inference::load_model_dir applies its attune.json:
+  // preprocessing, temperature, operating point) and the latency phase times one request of a text as
+  // `serve` answers it, stage by stage. Nothing is trained (method ""); only gemm and latency apply.
+  bool exported = false;
+  std::string default_phases = "gemm,train,infer,latency";  // without --phases
 };
 
 // The built-in workloads, in `bench --list` order.
@@ -39,11 +45,10 @@ const Workload& find_workload(const std::string& name);
 
 // What `bench` measures, named as on its output lines ("gemm", "train", "infer", "latency").
 std::vector<std::string> parse_phases(const std::string& csv);
+// Throws InputError when `workload` cannot run one of `phases` (train or infer of an exported workload).
+void check_phases(const Workload& workload, const std::vector<std::string>& phases);
 
-// Percentile q in [0, 100] with linear interpolation between order statistics (numpy's default).
-// Throws std::invalid_argument for no values or q outside [0, 100].
-double percentile(std::vector<double> values, double q);
-
+// Timings summarised; median and p99 are base/stats.h's percentiles (numpy's linear interpolation).
 struct Summary {
   size_t n = 0;
   double mean = 0, median = 0, p99 = 0, min = 0, max = 0;
@@ -65,8 +70,9 @@ double forward_flops(const FlopModel& m, double seq_len);
 struct Figure {
   std::string key;  // "train_samples_per_s"
   double value = 0;
-  std::string unit;  // "samples/s"
-  std::string note;  // "(ref 15.65, target 31; median of 8 steps)"
+  std::string unit;   // "samples/s"
+  std::string note;   // "(ref 15.65, target 31; median of 8 steps)"
+  int decimals = -1;  // on the text line; -1: 2 below 100, else 1
 };
 
 // "train_samples_per_s          12.34 samples/s  (ref 15.65, ...)"

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
 #include <numeric>
 #include <random>
+#include <stdexcept>
 
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include "base/errors.h"
@@ -17,7 +19,11 @@
 
 #include "base/process_memory.h"
 #include "base/progress.h"
+#include "base/stats.h"
 #include "inference/evaluation.h"
+#include "inference/export_dir.h"
+#include "inference/operating_point.h"
+#include "inference/prediction_output.h"
 #include "models/autocast.h"
 #include "models/batch_tensors.h"
 #include "models/linear.h"
@@ -25,6 +31,7 @@
 #include "models/model_factory.h"
 #include "peft/bitfit.h"
 #include "peft/lora.h"
+#include "serving/api_server.h"
 #include "trainer/optimizer.h"
 
 namespace attune::bench {
@@ -383,6 +390,93 @@ std::vector<double> time_latency(models::SequenceClassifier& model, const Worklo
   return ms;
 }
 
+// The stages of one request as serve answers {"text": ...}, in order.
+const char* const kRequestStages[] = {"request_json", "tokenize", "forward", "answer_json"};
+constexpr size_t kRequestStageCount = std::size(kRequestStages);
+
+struct RequestTimes {
+  std::vector<double> total_ms;
+  std::vector<double> stage_ms[kRequestStageCount];
+  size_t tokens = 0;  // of the request's text, special tokens included
+};
+
+// Times requests of s.request_text to an exported dir the way serve answers one (serving/api_server.cpp and
+// its model_scorer): the body parsed, the text tokenized with the dir's preprocessing, predict() at its
+// temperature with its operating point applied, the answer's JSON written.
+RequestTimes time_requests(const inference::LoadedModel& loaded, const Workload& w, const BenchSettings& s) {
+  const std::string body = nlohmann::json{{"text", s.request_text}}.dump();
+  const serving::ServeOptions limits;
+  const auto& op = loaded.preprocessing.operating_point;
+  const auto settings = inference::inference_settings(loaded, 1, w.bf16);
+  std::vector<inference::InputText> inputs(1);
+  inputs[0].line = 1;  // serve echoes no text
+  double stage_ms[kRequestStageCount];
+  auto request = [&] {
+    auto at = Clock::now();
+    auto lap = [&](size_t stage) {
+      const auto now = Clock::now();
+      stage_ms[stage] = 1e3 * std::chrono::duration<double>(now - at).count();
+      at = now;
+    };
+    const auto parsed = serving::parse_api_request(body, limits);
+    lap(0);
+    const auto ids = loaded.tokenizer->encode_batch(parsed.texts, /*add_special_tokens=*/true,
+                                                    loaded.preprocessing.max_length, /*num_threads=*/1);
+    lap(1);
+    auto predictions = inference::predict(*loaded.model, ids, settings);
+    if (op) inference::apply_operating_point(predictions, *op);
+    lap(2);
+    const auto answer = inference::prediction_json(inference::scored_texts(predictions, inputs).at(0),
+                                                   loaded.labels.labels(), op ? &*op : nullptr)
+                            .dump();
+    lap(3);
+    if (answer.empty()) throw std::runtime_error("bench: an empty answer");
+    return ids.at(0).size();
+  };
+  RequestTimes out;
+  for (int64_t i = 0; i < s.latency_warmup + s.latency_runs; ++i) {
+    const auto start = Clock::now();
+    out.tokens = request();
+    if (i < s.latency_warmup) continue;
+    out.total_ms.push_back(1e3 * seconds_since(start));
+    for (size_t k = 0; k < kRequestStageCount; ++k) out.stage_ms[k].push_back(stage_ms[k]);
+  }
+  if (!s.profile_file.empty()) {  // one more request, untimed, profiled
+    torch::autograd::profiler::RecordProfile profile(phase_profile_file(s.profile_file, "latency"));
+    request();
+  }
+  return out;
+}
+
+// An exported workload's run after the gemm phase: the dir loaded, then its one-request latency.
+void run_exported(const Workload& w, const BenchSettings& s, const std::function<void(Figure)>& emit) {
+  const auto load_start = Clock::now();
+  const auto loaded = inference::load_model_dir(s.model_dir);
+  emit({"setup_seconds", seconds_since(load_start), "s",
+        "exported dir " + s.model_dir +
+            (loaded.is_adapter ? " (adapter on " + loaded.base_dir.string() + ")" : std::string()) + ", " +
+            (w.bf16 ? "bf16 autocast" : "fp32") +
+            (loaded.preprocessing.operating_point ? ", " + loaded.preprocessing.operating_point->describe()
+                                                  : std::string())});
+  if (std::find(s.phases.begin(), s.phases.end(), "latency") == s.phases.end()) return;
+  const auto t = time_requests(loaded, w, s);
+  const auto sum = summarize(t.total_ms);
+  // Three decimals: a stage of a small model's request takes microseconds.
+  auto ms = [&](const std::string& key, double value, const std::string& note = "") {
+    emit({key, value, "ms", note, /*decimals=*/3});
+  };
+  ms("latency_p50_ms", sum.median,
+     "one request as serve answers it (request JSON, tokenize, forward, answer JSON), " +
+         std::to_string(t.tokens) + " tokens, " + std::to_string(sum.n) + " runs");
+  ms("latency_p90_ms", percentile(t.total_ms, 90));
+  ms("latency_p99_ms", sum.p99);
+  ms("latency_mean_ms", sum.mean);
+  ms("latency_max_ms", sum.max);
+  for (size_t k = 0; k < kRequestStageCount; ++k)
+    ms("latency_" + std::string(kRequestStages[k]) + "_p50_ms", summarize(t.stage_ms[k]).median,
+       k == 0 ? "median of each stage" : "");
+}
+
 }  // namespace
 
 GemmPeak measure_gemm_peak(double seconds) {
@@ -406,12 +500,20 @@ std::vector<Figure> run_benchmark(const Workload& w, const BenchSettings& s,
   auto has = [&](const char* phase) {
     return std::find(s.phases.begin(), s.phases.end(), phase) != s.phases.end();
   };
+  check_phases(w, s.phases);
+  if (w.exported && s.model_dir.empty())
+    throw InputError("workload '" + w.name +
+                     "' needs --model DIR (an exported model dir: merged or adapter)");
 
   GemmPeak peak;
   if (has("gemm")) {
     peak = measure_gemm_peak(s.gemm_seconds);
     emit({"gemm_peak_bf16_gflops", peak.bf16, "GFLOP/s", "torch::linear, M 4096, best of 3 shapes"});
     emit({"gemm_peak_fp32_gflops", peak.fp32, "GFLOP/s", "same shapes in fp32"});
+  }
+  if (w.exported) {
+    run_exported(w, s, emit);
+    return figures;
   }
   const auto build_start = Clock::now();
   auto model = build_model(w, s);

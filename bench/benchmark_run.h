@@ -1,6 +1,7 @@
 // The measuring side of `bench`: builds a workload's model exactly as `train` does (model + LoRA/BitFit +
 // AdamW with decay groups + bf16 autocast + gradient clipping), then times a training step, batched
-// inference through predict(), one-request latency, and a bf16/fp32 GEMM peak in the same process.
+// inference through predict(), one-request latency, and a bf16/fp32 GEMM peak in the same process. An
+// exported workload instead loads an exported dir as serve does and times one request stage by stage.
 #pragma once
 
 #include <cstdint>
@@ -25,12 +26,15 @@ struct BenchSettings {
   int64_t latency_tokens = 20;
   int64_t latency_warmup = 20;
   int64_t latency_runs = 200;
+  // Exported workloads: the text of the timed request (the text of docs/deployment.md's figures).
+  std::string request_text = "reg save HKLM\\SAM C:\\Temp\\sam.save";
   double gemm_seconds = 1.0;  // per GEMM shape and dtype
   uint64_t data_seed = 1234;
   uint64_t model_seed = 0;
   int64_t num_labels = 4;
   int64_t max_length = 128;   // truncation of kCsv text
-  std::string model_dir;      // a HF model dir instead of the workload's random-init architecture
+  std::string model_dir;      // a HF model dir instead of the workload's random-init architecture; the
+                              // exported dir of an exported workload
   std::string tokenizer_dir;  // kCsv's tokenizer ("" : the model dir's)
   std::string data_csv;       // kCsv's CSV; absent: generated in memory (gen-data's 4class preset)
   // How rows are grouped into batches. true: as `train` and `evaluate` group them (training batches cut
@@ -57,7 +61,8 @@ GemmPeak measure_gemm_peak(double seconds);
 std::string phase_profile_file(const std::string& profile_file, const std::string& phase);
 
 // Runs the phases of `workload`; each figure goes to `on_figure` as soon as it is measured. Returns all
-// figures. Throws InputError for a workload that needs --model without one, or a missing file.
+// figures. Throws InputError for a workload that needs --model without one, a phase the workload cannot run
+// (check_phases), or a missing file.
 std::vector<Figure> run_benchmark(const Workload& workload, const BenchSettings& settings,
                                   const std::function<void(const Figure&)>& on_figure);
 

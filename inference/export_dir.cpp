@@ -161,4 +161,8 @@ LoadedModel load_model_dir(const fs::path& dir) {
   return m;
 }
 
+InferenceSettings inference_settings(const LoadedModel& model, int64_t batch_size, bool bf16) {
+  return InferenceSettings{batch_size, model.tokenizer->pad_id(), bf16, model.preprocessing.temperature};
+}
+
 }  // namespace attune::inference

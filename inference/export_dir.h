@@ -14,6 +14,7 @@
 
 #include "data/label_map.h"
 #include "data/tokenizers/tokenizer.h"
+#include "inference/evaluation.h"
 #include "inference/operating_point.h"
 #include "models/encoder.h"
 #include "peft/lora.h"
@@ -75,5 +76,9 @@ struct LoadedModel {
 // Throws InputError naming the dir and what it expected (config.json + model.safetensors, or
 // adapter_config.json + adapter_model.safetensors) when it is neither.
 LoadedModel load_model_dir(const std::filesystem::path& dir);
+
+// How every tool scores with a loaded dir (predict, serve, evaluate, bench): the tokenizer's pad id and
+// attune.json's calibration temperature, with the caller's batch size and precision.
+InferenceSettings inference_settings(const LoadedModel& model, int64_t batch_size, bool bf16);
 
 }  // namespace attune::inference

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <functional>
@@ -15,6 +14,7 @@
 
 #include "base/errors.h"
 #include "base/progress.h"
+#include "base/stats.h"
 
 namespace attune::serving {
 
@@ -89,12 +89,6 @@ HttpUrl parse_http_url(const std::string& url) {
   return out;
 }
 
-double nearest_rank(const std::vector<double>& sorted, double q) {
-  const auto n = static_cast<double>(sorted.size());
-  const auto rank = static_cast<std::size_t>(std::ceil(q * n - 1e-9));  // 1-based
-  return sorted[std::min(sorted.size(), std::max<std::size_t>(rank, 1)) - 1];
-}
-
 LatencyStats latency_stats(std::vector<double> samples_ms) {
   LatencyStats s;
   if (samples_ms.empty()) return s;
@@ -104,9 +98,9 @@ LatencyStats latency_stats(std::vector<double> samples_ms) {
   s.mean_ms /= static_cast<double>(s.count);
   s.min_ms = samples_ms.front();
   s.max_ms = samples_ms.back();
-  s.p50_ms = nearest_rank(samples_ms, 0.50);
-  s.p90_ms = nearest_rank(samples_ms, 0.90);
-  s.p99_ms = nearest_rank(samples_ms, 0.99);
+  s.p50_ms = percentile(samples_ms, 50);
+  s.p90_ms = percentile(samples_ms, 90);
+  s.p99_ms = percentile(samples_ms, 99);
   return s;
 }
 

@@ -22,15 +22,13 @@ struct HttpUrl {
 };
 HttpUrl parse_http_url(const std::string& url);
 
-// Latency statistics in milliseconds over some requests. Percentiles are nearest-rank: the smallest
-// sample with at least q of all samples at or below it (p100 = max). All zero when there are no samples.
+// Latency statistics in milliseconds over some requests. Percentiles are base/stats.h's (numpy's linear
+// interpolation between order statistics, as bench's). All zero when there are no samples.
 struct LatencyStats {
   std::size_t count = 0;
   double mean_ms = 0, min_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
 };
 LatencyStats latency_stats(std::vector<double> samples_ms);
-// The nearest-rank q-quantile (0 < q <= 1) of sorted, non-empty samples.
-double nearest_rank(const std::vector<double>& sorted, double q);
 
 // What a load run does. Exactly one of requests (> 0: a fixed count shared among the clients) or duration
 // (> 0: every client sends until it ends) is set.

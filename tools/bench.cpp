@@ -1,6 +1,7 @@
 // bench: speed and memory of a named workload on this machine — training and inference samples/s, achieved
 // GFLOP/s against a bf16/fp32 GEMM peak measured in the same run, peak RSS, one-request latency — through
-// the same model, PEFT, optimizer and autocast code that `train`, `predict` and `serve` run.
+// the same model, PEFT, optimizer and autocast code that `train`, `predict` and `serve` run; and one request
+// to an exported dir as `serve` answers it, stage by stage.
 #include <cmath>
 #include <cstdlib>
 #include <iomanip>
@@ -35,6 +36,7 @@ std::vector<double> load_average() {
 }
 
 std::string batching_note(const bench::Workload& w, bool bucketed) {
+  if (w.exported) return "one request of one text at a time, as serve answers it";
   if (w.pad_to > 0) return "every row padded to " + std::to_string(w.pad_to) + " tokens";
   return bucketed ? "bucketed (training: length buckets of " + std::to_string(data::kDefaultBucketBatches) +
                         " batches, shuffled; inference: length-sorted), each batch padded to its longest row"
@@ -47,12 +49,14 @@ int run(int argc, char** argv) {
   CLI::App app{
       "Benchmark a named workload: training and inference samples/s, achieved GFLOP/s and its fraction of a\n"
       "bf16 and fp32 GEMM peak measured in the same run, peak RSS, and one-request latency (p50/p99).\n"
+      "The exported-request workloads time one request of --text to the exported dir given with --model as\n"
+      "serve answers it: the latency percentiles and each stage's median (request JSON, tokenize, forward,\n"
+      "answer JSON).\n"
       "One line per figure (--json: one JSON object). The workloads mirror the Hugging Face + PEFT "
       "reference\n"
       "in ../shared/reference/ (batch 32 training, 64 inference); `bench --list` names them.",
       "bench"};
-  std::string workload_name = "roberta-lora-bf16", phases = "gemm,train,infer,latency", omp_wait = "auto",
-              batching = "bucketed";
+  std::string workload_name = "roberta-lora-bf16", phases, omp_wait = "auto", batching = "bucketed";
   bool list = false, json = false, no_weight_cache = false, no_fused_qkv = false, no_packed = false,
        torch_dropout = false;
   int threads = 0;
@@ -62,7 +66,10 @@ int run(int argc, char** argv) {
   app.add_flag("--json", json, "print one JSON object instead of lines");
   app.add_option("--model", s.model_dir,
                  "a Hugging Face model dir to bench instead of the workload's random-init architecture "
-                 "(e.g. the embedded backbone under models/embedded/)");
+                 "(e.g. the embedded backbone under models/embedded/); for exported-request, the exported "
+                 "dir (merged or adapter)");
+  auto* text_opt = app.add_option("--text", s.request_text, "exported-request: the text of the timed request")
+                       ->capture_default_str();
   app.add_option("--tokenizer", s.tokenizer_dir,
                  "tokenizer dir for the 4class workloads (default: the --model dir)");
   app.add_option("--data", s.data_csv,
@@ -89,7 +96,9 @@ int run(int argc, char** argv) {
                  "longest row either way)")
       ->capture_default_str()
       ->check(CLI::IsMember({"bucketed", "random"}));
-  app.add_option("--phases", phases, "comma-separated: gemm, train, infer, latency")->capture_default_str();
+  app.add_option("--phases", phases,
+                 "comma-separated: gemm, train, infer, latency (default: all four; latency for "
+                 "exported-request)");
   app.add_option("--warmup", s.warmup_steps, "training steps before timing")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
@@ -122,14 +131,19 @@ int run(int argc, char** argv) {
   app.footer(
       "Examples:\n  bench --list\n  bench roberta-lora-bf16 --warmup 3 --steps 8\n"
       "  bench roberta-lora-bf16-4class --tokenizer ../shared/tokenizers/roberta-base\n"
-      "  bench model-lora-bf16-4class --model models/embedded/<name> --json");
+      "  bench model-lora-bf16-4class --model models/embedded/<name> --json\n"
+      "  bench exported-request --model runs/x/export/merged --threads 1 --latency-runs 1000");
   parse(app, argc, argv);
   if (list) {
     print_list();
     return 0;
   }
   const auto& workload = bench::find_workload(workload_name);
-  s.phases = bench::parse_phases(phases);
+  s.phases = bench::parse_phases(phases.empty() ? workload.default_phases : phases);
+  bench::check_phases(workload, s.phases);
+  if (text_opt->count() > 0 && !workload.exported)
+    throw InputError("--text: only the exported-request workloads time a text (workload '" + workload.name +
+                     "' does not)");
   s.bucketed = batching == "bucketed";
   cli::ensure_omp_wait_policy(argc, argv, omp_wait);
   const auto thread_settings = models::apply_thread_policy(threads);
@@ -166,6 +180,7 @@ int run(int argc, char** argv) {
                           {"infer_batches", s.infer_batches},
                           {"latency_runs", s.latency_runs},
                           {"figures", bench::figures_json(figures)}};
+    if (workload.exported) out["request_text"] = s.request_text;
     std::cout << out.dump(2) << "\n";
   } else if (!end_load.empty()) {
     std::cout << "load average at end: " << end_load[0] << " " << end_load[1] << " " << end_load[2] << "\n";

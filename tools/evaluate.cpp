@@ -5,6 +5,7 @@
 #include "base/errors.h"
 #include "base/file_io.h"
 #include "data/csv.h"
+#include "data/labeled_split.h"
 #include "inference/evaluation.h"
 #include "inference/export_dir.h"
 #include "inference/operating_point_report.h"
@@ -12,7 +13,6 @@
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
 #include "tools/cli/omp_wait.h"
-#include "trainer/dataset.h"
 
 namespace attune::cli {
 
@@ -58,13 +58,12 @@ int run(int argc, char** argv) {
   columns.text = text_column;
   columns.label = label_column;
   columns.count = count_column;
-  const auto split = trainer::load_split("data", data_file, columns, loaded.labels, *loaded.tokenizer,
-                                         loaded.preprocessing.max_length);
+  const auto split = data::load_split("data", data_file, columns, loaded.labels, *loaded.tokenizer,
+                                      loaded.preprocessing.max_length);
   // The precision of the run's own test report (attune.json), so the numbers reproduce it.
   const bool use_bf16 = bf16 || (!fp32 && loaded.preprocessing.bf16.value_or(true));
   const auto& pre = loaded.preprocessing;
-  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), use_bf16,
-                                              pre.temperature};
+  const auto settings = inference::inference_settings(loaded, batch_size, use_bf16);
   inference::Predictions predictions;
   const auto result =
       inference::evaluate(*loaded.model, split.rows, loaded.labels.labels(), settings, &predictions);

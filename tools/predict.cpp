@@ -1,8 +1,6 @@
 // predict: labels, scores and probabilities of an exported detector (merged Hugging Face dir or PEFT
 // adapter dir) for texts given as arguments, in a file, or on standard input.
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <iterator>
 
@@ -14,8 +12,6 @@
 #include "inference/inputs.h"
 #include "inference/prediction_output.h"
 #include "models/threads.h"
-#include "serving/api_server.h"
-#include "serving/loadgen.h"
 #include "tools/cli/cli_main.h"
 #include "tools/cli/omp_wait.h"
 
@@ -25,68 +21,10 @@ namespace {
 
 // Texts tokenized, scored and written per round, so output flows and memory stays bounded.
 constexpr std::size_t kTextsPerRound = 4096;
-// Single-text forward passes run before --latency starts timing.
-constexpr int kLatencyWarmup = 3;
 
 std::string read_stdin() {
   std::cin.unsetf(std::ios::skipws);
   return {std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
-}
-
-double ms_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Times `runs` single-text predictions the way serve answers one request — parse the request body,
-// tokenize, forward, the answer's JSON — and prints the total's and each stage's percentiles (ms).
-void measure_latency(const inference::LoadedModel& loaded, const std::string& text, int runs,
-                     const inference::InferenceSettings& settings, inference::OutputFormat format) {
-  const std::string body = nlohmann::json{{"text", text}}.dump();
-  const serving::ServeOptions limits;
-  const std::vector<std::string> stage_names = {"request_json", "tokenize", "forward", "answer_json"};
-  std::vector<std::vector<double>> stages(stage_names.size());
-  std::vector<double> total;
-  for (int i = -kLatencyWarmup; i < runs; ++i) {
-    double t[4];
-    const auto start = std::chrono::steady_clock::now();
-    auto at = start;
-    const auto request = serving::parse_api_request(body, limits);
-    t[0] = ms_since(at), at = std::chrono::steady_clock::now();
-    const auto ids = loaded.tokenizer->encode_batch(request.texts, /*add_special_tokens=*/true,
-                                                    loaded.preprocessing.max_length, /*num_threads=*/1);
-    t[1] = ms_since(at), at = std::chrono::steady_clock::now();
-    auto predictions = inference::predict(*loaded.model, ids, settings);
-    const auto& op = loaded.preprocessing.operating_point;
-    if (op) inference::apply_operating_point(predictions, *op);
-    t[2] = ms_since(at), at = std::chrono::steady_clock::now();
-    const auto scored = inference::scored_texts(predictions, {inference::InputText{1, text}});
-    const auto answer =
-        inference::prediction_json(scored.at(0), loaded.labels.labels(), op ? &*op : nullptr).dump();
-    t[3] = ms_since(at);
-    if (i < 0 || answer.empty()) continue;
-    total.push_back(ms_since(start));
-    for (std::size_t k = 0; k < stages.size(); ++k) stages[k].push_back(t[k]);
-  }
-  const auto all = serving::latency_stats(total);
-  if (format == inference::OutputFormat::kJson) {
-    const auto tokens = loaded.tokenizer->encode_batch({text}, /*add_special_tokens=*/true,
-                                                       loaded.preprocessing.max_length, /*num_threads=*/1);
-    nlohmann::ordered_json j = {{"runs", runs},         {"tokens", tokens.at(0).size()},
-                                {"p50_ms", all.p50_ms}, {"p90_ms", all.p90_ms},
-                                {"p99_ms", all.p99_ms}, {"mean_ms", all.mean_ms},
-                                {"max_ms", all.max_ms}};
-    for (std::size_t k = 0; k < stages.size(); ++k)
-      j["stages_p50_ms"][stage_names[k]] = serving::latency_stats(stages[k]).p50_ms;
-    std::cout << j.dump() << "\n";
-    return;
-  }
-  std::printf(
-      "latency over %d single-text predictions: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, mean %.3f ms\n", runs,
-      all.p50_ms, all.p90_ms, all.p99_ms, all.mean_ms);
-  std::printf("  stage p50 ms:");
-  for (std::size_t k = 0; k < stages.size(); ++k)
-    std::printf(" %s %.3f", stage_names[k].c_str(), serving::latency_stats(stages[k]).p50_ms);
-  std::printf("\n");
 }
 
 }  // namespace
@@ -106,7 +44,7 @@ int run(int argc, char** argv) {
                                                    on_error = "skip";
   std::vector<std::string> texts;
   int64_t batch_size = 64;
-  int threads = 0, latency = 0;
+  int threads = 0;
   bool fp32 = false, logits = false, no_operating_point = false;
   app.add_option("--model", model_dir, "exported model dir (merged or adapter)")->required();
   auto* text_opt = app.add_option("--text", texts, "a text to label (repeatable)");
@@ -131,11 +69,6 @@ int run(int argc, char** argv) {
   app.add_flag("--fp32", fp32, "run in fp32 instead of bf16 autocast");
   app.add_flag("--no-operating-point", no_operating_point,
                "label by argmax, ignoring the operating point recorded in attune.json");
-  app.add_option(
-         "--latency", latency,
-         "time N single-text predictions of the first text as serve answers one request (request JSON, "
-         "tokenize, forward, answer JSON); print the percentiles in ms (--format json: one object)")
-      ->check(CLI::Range(1, 1000000));
   app.footer(
       "Examples:\n"
       "  predict --model runs/x/export/merged --text 'reg save HKLM\\SAM sam.hive'\n"
@@ -171,14 +104,7 @@ int run(int argc, char** argv) {
   const auto& op = loaded.preprocessing.operating_point;
   // --threads 0: a small model answers faster on one thread (models/threads.h).
   models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size));
-  const inference::InferenceSettings settings{batch_size, loaded.tokenizer->pad_id(), !fp32,
-                                              loaded.preprocessing.temperature};
-  if (latency > 0) {
-    if (inputs.texts.empty()) throw InputError("--latency needs a text (--text, --input or standard input)");
-    measure_latency(loaded, inputs.texts.front().text, latency, settings, output_format);
-    return 0;
-  }
-
+  const auto settings = inference::inference_settings(loaded, batch_size, !fp32);
   inference::PredictionWriter writer(std::cout, output_format, loaded.labels.labels(), logits, op);
   for (std::size_t start = 0; start < inputs.texts.size(); start += kTextsPerRound) {
     const auto end = std::min(inputs.texts.size(), start + kTextsPerRound);

@@ -81,8 +81,7 @@ int run(int argc, char** argv) {
   const auto& op = loaded.preprocessing.operating_point;
   // --threads 0: a small model answers faster on one thread (models/threads.h).
   models::settle_auto_threads(threads, static_cast<int>(loaded.model->config.hidden_size), &thread_settings);
-  const inference::InferenceSettings settings{static_cast<int64_t>(options.max_batch),
-                                              loaded.tokenizer->pad_id(), !fp32};
+  const auto settings = inference::inference_settings(loaded, static_cast<int64_t>(options.max_batch), !fp32);
   const nlohmann::json info = {{"status", "ok"}, {"model", model_dir}, {"labels", loaded.labels.size()}};
   serving::ApiServer server(serving::model_scorer(loaded, settings), info, loaded.labels.labels(), options);
   const int port = server.bind();

@@ -29,19 +29,6 @@ data::ExampleColumns columns_of(const Config& config) {
   return c;
 }
 
-// Tokenizes a split's texts and maps its labels. Truncation keeps the special tokens.
-void tokenize(Split& split, const data::LabelMap& labels, const data::Tokenizer& tokenizer,
-              int64_t max_length) {
-  std::vector<std::string> texts;
-  texts.reserve(split.examples.size());
-  for (const auto& e : split.examples) texts.push_back(e.text);
-  split.rows.input_ids = tokenizer.encode_batch(texts, /*add_special_tokens=*/true, max_length);
-  split.rows.labels = labels.ids(split.examples, split.file.string());
-  split.rows.weights.clear();
-  split.rows.weights.reserve(split.examples.size());
-  for (const auto& e : split.examples) split.rows.weights.push_back(static_cast<float>(e.weight));
-}
-
 }  // namespace
 
 bool ensure_generated(const Config& config) {
@@ -81,17 +68,6 @@ bool ensure_generated(const Config& config) {
   return true;
 }
 
-Split load_split(const std::string& name, const fs::path& file, const data::ExampleColumns& columns,
-                 const data::LabelMap& labels, const data::Tokenizer& tokenizer, int64_t max_length) {
-  Split split;
-  split.name = name;
-  split.file = file;
-  split.examples = data::read_examples(file, columns, labels.label_set());
-  if (split.examples.empty()) throw InputError(file.string() + ": no rows (expected a header and data rows)");
-  tokenize(split, labels, tokenizer, max_length);
-  return split;
-}
-
 Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
                      const std::optional<data::LabelMap>& fixed_labels) {
   ensure_generated(config);
@@ -113,18 +89,19 @@ Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
   if (d.labels.size() < 2)
     throw InputError(d.train.file.string() + ": needs at least 2 distinct labels, found " +
                      std::to_string(d.labels.size()));
-  tokenize(d.train, d.labels, tokenizer, config.model.max_length);
-  d.validation = load_split("validation", config.data.validation_file, columns, d.labels, tokenizer,
-                            config.model.max_length);
-  d.test = load_split("test", config.data.test_file, columns, d.labels, tokenizer, config.model.max_length);
+  data::tokenize_split(d.train, d.labels, tokenizer, config.model.max_length);
+  d.validation = data::load_split("validation", config.data.validation_file, columns, d.labels, tokenizer,
+                                  config.model.max_length);
+  d.test =
+      data::load_split("test", config.data.test_file, columns, d.labels, tokenizer, config.model.max_length);
   if (!config.data.stress_file.empty())
-    d.stress =
-        load_split("stress", config.data.stress_file, columns, d.labels, tokenizer, config.model.max_length);
+    d.stress = data::load_split("stress", config.data.stress_file, columns, d.labels, tokenizer,
+                                config.model.max_length);
   for (const auto& [name, file, split] :
        {std::tuple{"real_benign", &config.data.real_benign_file, &d.real_benign},
         std::tuple{"real_attacks", &config.data.real_attacks_file, &d.real_attacks}})
     if (!file->empty() && fs::exists(*file))
-      *split = load_split(name, *file, columns, d.labels, tokenizer, config.model.max_length);
+      *split = data::load_split(name, *file, columns, d.labels, tokenizer, config.model.max_length);
   d.tokenize_seconds = seconds_since(start);
   return d;
 }

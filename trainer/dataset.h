@@ -7,20 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "data/batching.h"
 #include "data/csv.h"
 #include "data/label_map.h"
+#include "data/labeled_split.h"
 #include "data/tokenizers/tokenizer.h"
 #include "trainer/config.h"
 
 namespace attune::trainer {
 
-struct Split {
-  std::string name;  // "train", "validation", "test", "stress"
-  std::filesystem::path file;
-  std::vector<data::Example> examples;
-  data::TokenizedRows rows;  // ids truncated to max_length, labels by the label map, weights by count
-};
+// A split read and tokenized (data/labeled_split.h, shared with evaluate).
+using data::Split;
 
 struct Dataset {
   data::LabelMap labels;
@@ -38,11 +34,6 @@ bool ensure_generated(const Config& config);
 // it comes from data.labels or the training set.
 Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
                      const std::optional<data::LabelMap>& labels = std::nullopt);
-
-// Reads one CSV as an evaluation split with a known label map (evaluate / the stress set).
-Split load_split(const std::string& name, const std::filesystem::path& file,
-                 const data::ExampleColumns& columns, const data::LabelMap& labels,
-                 const data::Tokenizer& tokenizer, int64_t max_length);
 
 // Class weights per label id: "none" -> empty, "balanced" -> n / (k * count_c) (scikit-learn's), "list" ->
 // the configured values. InputError when the list does not match the labels.

@@ -1,33 +1,16 @@
-// The pure parts of `bench`: statistics, the reference's FLOP model, workload and phase parsing, output.
+// The pure parts of `bench`: statistics (the percentile itself: tests/base/test_stats.cpp), the reference's
+// FLOP model, workload and phase parsing, output.
 #include "bench/benchmark.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
-#include <stdexcept>
 
 #include "base/errors.h"
 #include "test_paths.h"
 
 namespace attune::bench {
 namespace {
-
-TEST(Benchmark, PercentileInterpolatesLikeNumpy) {
-  // numpy.percentile([1, 2, 3, 4], q): 50 -> 2.5, 99 -> 3.97, 0 -> 1, 100 -> 4, 25 -> 1.75.
-  const std::vector<double> v = {4, 1, 3, 2};
-  EXPECT_DOUBLE_EQ(percentile(v, 50), 2.5);
-  EXPECT_NEAR(percentile(v, 99), 3.97, 1e-12);
-  EXPECT_DOUBLE_EQ(percentile(v, 0), 1);
-  EXPECT_DOUBLE_EQ(percentile(v, 100), 4);
-  EXPECT_DOUBLE_EQ(percentile(v, 25), 1.75);
-  EXPECT_DOUBLE_EQ(percentile({7}, 99), 7);
-}
-
-TEST(Benchmark, PercentileRejectsNoValuesAndBadQ) {
-  EXPECT_THROW(percentile({}, 50), std::invalid_argument);
-  EXPECT_THROW(percentile({1, 2}, 101), std::invalid_argument);
-  EXPECT_THROW(percentile({1, 2}, -1), std::invalid_argument);
-}
 
 TEST(Benchmark, SummarizeGivesMeanMedianTailAndRange) {
   std::vector<double> v;
@@ -58,7 +41,8 @@ TEST(Benchmark, WorkloadsHaveUniqueNamesAndTheReferenceRows) {
   for (const auto& w : builtin_workloads()) {
     EXPECT_TRUE(names.insert(w.name).second) << w.name;
     EXPECT_FALSE(w.description.empty()) << w.name;
-    EXPECT_TRUE(w.method == "lora" || w.method == "bitfit") << w.name;
+    // An exported workload times the dir's own weights: no method is applied.
+    EXPECT_TRUE(w.exported ? w.method.empty() : (w.method == "lora" || w.method == "bitfit")) << w.name;
   }
   const auto& lora = find_workload("roberta-lora-bf16");
   EXPECT_EQ(lora.model_type, "roberta");
@@ -70,6 +54,28 @@ TEST(Benchmark, WorkloadsHaveUniqueNamesAndTheReferenceRows) {
   EXPECT_EQ(find_workload("roberta-bitfit-bf16").method, "bitfit");
   EXPECT_EQ(find_workload("model-lora-bf16-4class").model_type, "");
   EXPECT_EQ(find_workload("model-lora-bf16-4class").lengths, LengthSource::kCsv);
+  EXPECT_FALSE(lora.exported);
+  EXPECT_EQ(lora.default_phases, "gemm,train,infer,latency");
+  const auto& request = find_workload("exported-request");
+  EXPECT_TRUE(request.exported);
+  EXPECT_TRUE(request.bf16);
+  EXPECT_EQ(request.default_phases, "latency");
+  EXPECT_TRUE(find_workload("exported-request-fp32").exported);
+  EXPECT_FALSE(find_workload("exported-request-fp32").bf16);
+}
+
+TEST(Benchmark, ExportedWorkloadsRunGemmAndLatencyOnly) {
+  const auto& request = find_workload("exported-request");
+  EXPECT_NO_THROW(check_phases(request, parse_phases("gemm,latency")));
+  EXPECT_NO_THROW(check_phases(request, parse_phases(request.default_phases)));
+  EXPECT_THROW(check_phases(request, parse_phases("latency,infer")), InputError);
+  try {
+    check_phases(request, parse_phases("train"));
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("exported-request"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(check_phases(find_workload("roberta-lora-bf16"), parse_phases("gemm,train,infer,latency")));
 }
 
 TEST(Benchmark, UnknownWorkloadNamesTheKnownOnes) {
@@ -105,6 +111,8 @@ TEST(Benchmark, FiguresFormatAsLinesAndJson) {
   EXPECT_NE(line.find("12.35 samples/s"), std::string::npos) << line;
   EXPECT_NE(line.find("(note)"), std::string::npos) << line;
   EXPECT_EQ(format_figure({"x", 1234.56, "MiB", ""}).find(' ', 30) != std::string::npos, true);
+  const auto stage = format_figure({"latency_tokenize_p50_ms", 0.0061, "ms", "", /*decimals=*/3});
+  EXPECT_NE(stage.find(" 0.006 ms"), std::string::npos) << stage;
   const auto j = figures_json({f, {"latency_p50_ms", 7.5, "ms", ""}});
   EXPECT_DOUBLE_EQ(j.at("train_samples_per_s").get<double>(), 12.345);
   EXPECT_DOUBLE_EQ(j.at("latency_p50_ms").get<double>(), 7.5);

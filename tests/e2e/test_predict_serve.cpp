@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -49,6 +50,16 @@ const fs::path& model_dir() {
       "predict-serve", /*seed=*/11,
       /*initializer_range=*/0.5,  // large enough that the two classes get clearly different scores
       /*lowercase=*/true);
+  return dir;
+}
+
+// The same weights with a calibration temperature of 3 in attune.json: every probability differs from
+// model_dir()'s, so a tool that ignores the temperature is caught.
+constexpr double kTemperature = 3.0;
+const fs::path& calibrated_model_dir() {
+  static const fs::path dir = attune::testing::write_tiny_classifier("predict-serve-calibrated", /*seed=*/11,
+                                                                     /*initializer_range=*/0.5,
+                                                                     /*lowercase=*/true, kTemperature);
   return dir;
 }
 
@@ -217,37 +228,11 @@ TEST_F(PredictServe, JsonLinesFieldPathAndErrorPolicies) {
   EXPECT_NE(strict.err.find("sysmon.jsonl:3:"), std::string::npos) << strict.err;
 }
 
-TEST_F(PredictServe, LatencyReportsPercentilesAndStages) {
-  const Result r = predict("--latency 7 --format json --fp32 --text " + quote(kTexts[0]));
-  ASSERT_EQ(r.code, 0) << r.err;
-  const auto j = json::parse(r.out);
-  EXPECT_EQ(j["runs"], 7);
-  EXPECT_GT(j["tokens"].get<int>(), 2);  // <s> ... </s>
-  EXPECT_GT(j["p50_ms"].get<double>(), 0);
-  EXPECT_LE(j["p50_ms"].get<double>(), j["p90_ms"].get<double>());
-  EXPECT_LE(j["p90_ms"].get<double>(), j["p99_ms"].get<double>());
-  EXPECT_LE(j["p99_ms"].get<double>(), j["max_ms"].get<double>());
-  double stages = 0;
-  for (const char* stage : {"request_json", "tokenize", "forward", "answer_json"}) {
-    ASSERT_TRUE(j["stages_p50_ms"].contains(stage)) << r.out;
-    stages += j["stages_p50_ms"][stage].get<double>();
-  }
-  EXPECT_GT(j["stages_p50_ms"]["forward"].get<double>(), 0);
-  EXPECT_LE(stages, j["max_ms"].get<double>() * 4);  // stage medians are parts of a request's time
-
-  const Result text = predict("--latency 3 --text whoami");
-  ASSERT_EQ(text.code, 0) << text.err;
-  EXPECT_NE(text.out.find("latency over 3 single-text predictions: p50 "), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("forward"), std::string::npos) << text.out;
-
-  const Result none = predict("--latency 3", "");  // no text on standard input
-  EXPECT_EQ(none.code, 2);
-  EXPECT_NE(none.err.find("--latency needs a text"), std::string::npos) << none.err;
-}
-
 TEST_F(PredictServe, BadUsageExitsTwo) {
   EXPECT_EQ(predict("--format yaml --text x").code, 2);
   EXPECT_EQ(predict("--text x --input y.txt").code, 2);
+  // One request's latency is bench's (bench exported-request, tests/e2e/test_bench.cpp), not predict's.
+  EXPECT_EQ(predict("--latency 3 --text x").code, 2);
   const Result missing = run_tool("predict", "--model /nonexistent/model --text x");
   EXPECT_EQ(missing.code, 2);
   EXPECT_NE(missing.err.find("/nonexistent/model"), std::string::npos) << missing.err;
@@ -260,10 +245,10 @@ struct ServeProcess {
   pid_t pid = -1;
   int port = 0;
 
-  bool start(const std::vector<std::string>& extra) {
+  bool start(const std::vector<std::string>& extra, const fs::path& model = model_dir()) {
     const std::string exe = (attune::testing::bin_dir() / "serve").string();
-    std::vector<std::string> args = {exe,      "--model", model_dir().string(), "--host", "127.0.0.1",
-                                     "--port", "0",       "--threads",          "1",      "--fp32"};
+    std::vector<std::string> args = {exe,      "--model", model.string(), "--host", "127.0.0.1",
+                                     "--port", "0",       "--threads",    "1",      "--fp32"};
     args.insert(args.end(), extra.begin(), extra.end());
     int out[2];
     if (pipe(out) != 0) return false;
@@ -429,6 +414,42 @@ TEST_F(PredictServe, ServeAnswersLikePredictAndStopsCleanly) {
   EXPECT_EQ(after->status, 200);
 
   EXPECT_EQ(serve.stop(/*seconds=*/10), 0) << "serve must exit 0 on SIGTERM within 10 s";
+}
+
+TEST_F(PredictServe, ServeAppliesTheCalibrationTemperatureLikePredict) {
+  std::string args = "--format json --fp32";
+  for (const auto& t : kTexts) args += " --text " + quote(t);
+  const Result raw = predict(args);
+  const Result calibrated =
+      run_tool("predict", "--model " + quote(calibrated_model_dir().string()) + " --threads 1 " + args);
+  ASSERT_EQ(raw.code, 0) << raw.err;
+  ASSERT_EQ(calibrated.code, 0) << calibrated.err;
+  const auto at_one = json_lines(raw.out);
+  const auto expected = json_lines(calibrated.out);
+  ASSERT_EQ(expected.size(), kTexts.size());
+  ASSERT_EQ(at_one.size(), kTexts.size());
+
+  ServeProcess serve;
+  ASSERT_TRUE(serve.start({}, calibrated_model_dir())) << "serve did not print its port";
+  auto c = client(serve.port);
+  auto res = c.Post("/api", json{{"texts", kTexts}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto answers = json::parse(res->body);
+  ASSERT_EQ(answers.size(), kTexts.size());
+  for (std::size_t i = 0; i < kTexts.size(); ++i) {
+    SCOPED_TRACE(kTexts[i]);
+    expect_prediction(answers[i]);
+    EXPECT_EQ(answers[i]["label"], expected[i]["label"]);
+    for (const auto& l : kLabels) {
+      const double p = answers[i]["probabilities"][l].get<double>();
+      EXPECT_NEAR(p, expected[i]["probabilities"][l].get<double>(), 1e-5) << l;
+      // softmax(z / T) of two labels is flatter than softmax(z): the calibrated p is nearer to 1/2.
+      const double uncalibrated = at_one[i]["probabilities"][l].get<double>();
+      EXPECT_LT(std::abs(p - 0.5), std::abs(uncalibrated - 0.5) - 1e-4) << l;
+    }
+  }
+  EXPECT_EQ(serve.stop(/*seconds=*/10), 0);
 }
 
 TEST_F(PredictServe, ServeBadModelDirExitsTwo) {

@@ -22,9 +22,11 @@ inline const std::vector<std::string>& tiny_classifier_labels() {
 }
 
 // Writes the dir into a fresh temporary folder named by `tag`. `initializer_range` widens the random
-// weights (so that two texts get clearly different scores); `lowercase` is recorded in attune.json.
+// weights (so that two texts get clearly different scores); `lowercase` and the calibration `temperature`
+// are recorded in attune.json.
 inline std::filesystem::path write_tiny_classifier(const std::string& tag, uint64_t seed,
-                                                   double initializer_range, bool lowercase) {
+                                                   double initializer_range, bool lowercase,
+                                                   double temperature = 1.0) {
   const std::filesystem::path tokenizer_dir = shared_dir() / "tokenizers/roberta-base";
   auto config = models::default_hf_config("roberta");  // pad 1, bos 0, eos 2
   config.vocab_size = data::load_tokenizer(tokenizer_dir)->vocab_size();
@@ -43,6 +45,7 @@ inline std::filesystem::path write_tiny_classifier(const std::string& tag, uint6
   inference::Preprocessing pre;
   pre.lowercase = lowercase;
   pre.max_length = 64;
+  pre.temperature = temperature;
   pre.labels = tiny_classifier_labels();
   inference::write_preprocessing(out, pre);
   return out;

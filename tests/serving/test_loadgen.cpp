@@ -1,5 +1,6 @@
-// trainer/loadgen: URLs, nearest-rank percentiles (checked against values worked out by hand), the request
-// plan, the result's JSON and text, and run_load against an in-process ApiServer with a stand-in scorer.
+// serving/loadgen: URLs, latency percentiles (numpy's linear interpolation, checked against values worked
+// out by hand), the request plan, the result's JSON and text, and run_load against an in-process ApiServer
+// with a stand-in scorer.
 #include <gtest/gtest.h>
 
 #include <numeric>
@@ -41,26 +42,28 @@ TEST(LoadgenUrl, RejectsWhatItCannotSpeak) {
   }
 }
 
-TEST(LoadgenStats, NearestRankPercentilesOfOneToHundred) {
+TEST(LoadgenStats, LinearPercentilesOfOneToHundred) {
   std::vector<double> samples(100);
   std::iota(samples.begin(), samples.end(), 1.0);
   std::reverse(samples.begin(), samples.end());  // order must not matter
   const auto s = latency_stats(samples);
   EXPECT_EQ(s.count, 100u);
   EXPECT_DOUBLE_EQ(s.min_ms, 1);
-  EXPECT_DOUBLE_EQ(s.p50_ms, 50);
-  EXPECT_DOUBLE_EQ(s.p90_ms, 90);
-  EXPECT_DOUBLE_EQ(s.p99_ms, 99);
+  // Position q / 100 × 99 of the sorted samples: 49.5, 89.1, 98.01.
+  EXPECT_DOUBLE_EQ(s.p50_ms, 50.5);
+  EXPECT_NEAR(s.p90_ms, 90.1, 1e-9);
+  EXPECT_NEAR(s.p99_ms, 99.01, 1e-9);
   EXPECT_DOUBLE_EQ(s.max_ms, 100);
   EXPECT_DOUBLE_EQ(s.mean_ms, 50.5);
 }
 
 TEST(LoadgenStats, SmallAndEmptySamples) {
-  // Ten samples: p50 is the 5th smallest, p90 the 9th, p99 rounds up to the 10th.
+  // Ten samples (positions q / 100 × 9): p50 halfway between the 5th and 6th smallest, p90 a tenth of the
+  // way from the 9th to the 10th, p99 0.91 of that way.
   const auto s = latency_stats({7, 1, 9, 3, 5, 2, 8, 4, 10, 6});
-  EXPECT_DOUBLE_EQ(s.p50_ms, 5);
-  EXPECT_DOUBLE_EQ(s.p90_ms, 9);
-  EXPECT_DOUBLE_EQ(s.p99_ms, 10);
+  EXPECT_DOUBLE_EQ(s.p50_ms, 5.5);
+  EXPECT_NEAR(s.p90_ms, 9.1, 1e-9);
+  EXPECT_NEAR(s.p99_ms, 9.91, 1e-9);
   const auto one = latency_stats({2.5});
   EXPECT_DOUBLE_EQ(one.p50_ms, 2.5);
   EXPECT_DOUBLE_EQ(one.p99_ms, 2.5);
@@ -68,9 +71,12 @@ TEST(LoadgenStats, SmallAndEmptySamples) {
   const auto none = latency_stats({});
   EXPECT_EQ(none.count, 0u);
   EXPECT_DOUBLE_EQ(none.p99_ms, 0);
-  EXPECT_DOUBLE_EQ(nearest_rank({1, 2, 3, 4}, 0.75), 3);
-  EXPECT_DOUBLE_EQ(nearest_rank({1, 2, 3, 4}, 0.76), 4);
-  EXPECT_DOUBLE_EQ(nearest_rank({1, 2, 3, 4}, 1.0), 4);
+  // Four samples, as numpy.percentile([1, 2, 3, 4], [50, 90, 99]): 2.5, 3.7, 3.97 (bench's definition).
+  const auto four = latency_stats({4, 1, 3, 2});
+  EXPECT_DOUBLE_EQ(four.p50_ms, 2.5);
+  EXPECT_NEAR(four.p90_ms, 3.7, 1e-9);
+  EXPECT_NEAR(four.p99_ms, 3.97, 1e-9);
+  EXPECT_DOUBLE_EQ(four.max_ms, 4);
 }
 
 LoadPlan plan(std::size_t clients, std::size_t requests, std::size_t bodies) {
@@ -136,7 +142,7 @@ TEST(LoadgenResult, SummaryJsonAndText) {
   const auto j = json::parse(result_json(r).dump());
   EXPECT_EQ(j["requests"], 8);
   EXPECT_EQ(j["errors"], (json{{"503", 3}, {"connection", 1}}));
-  EXPECT_DOUBLE_EQ(j["latency_ms"]["p50"].get<double>(), 2);
+  EXPECT_DOUBLE_EQ(j["latency_ms"]["p50"].get<double>(), 2.5);  // of {1, 2, 3, 4}
   EXPECT_DOUBLE_EQ(j["latency_ms"]["max"].get<double>(), 4);
   const auto text = result_text(r, "http://h/api");
   EXPECT_NE(text.find("requests/s   2.0"), std::string::npos) << text;
