@@ -6,6 +6,7 @@
 #include "base/errors.h"
 #include "base/file_io.h"
 #include "data/csv.h"
+#include "inference/auditd.h"
 
 namespace attune::inference {
 
@@ -141,6 +142,21 @@ void parse_csv_column(const std::string& content, const std::string& origin, con
     out.text(table.lines[r], table.rows[r][index], "text in column " + column);
 }
 
+// Each audit event's command line; a line auditd's decoder could not read is a bad line.
+void parse_audit_log(const std::string& content, Collector& out) {
+  const auto log = decode_audit_log(content);
+  std::size_t next_issue = 0;
+  for (const auto& command : log.commands) {
+    while (next_issue < log.issues.size() && log.issues[next_issue].line < command.line) {
+      out.bad(log.issues[next_issue].line, log.issues[next_issue].message);
+      ++next_issue;
+    }
+    out.text(command.line, command.command, "command of audit event " + command.event);
+  }
+  for (; next_issue < log.issues.size(); ++next_issue)
+    out.bad(log.issues[next_issue].line, log.issues[next_issue].message);
+}
+
 std::optional<nlohmann::json> resolve(const nlohmann::json& value, const std::vector<std::string>& segments,
                                       std::size_t start) {
   if (start == segments.size()) return value;
@@ -174,13 +190,17 @@ InputFormat parse_input_format(const std::string& name) {
   if (n == "lines" || n == "plain" || n == "text") return InputFormat::kLines;
   if (n == "csv") return InputFormat::kCsv;
   if (n == "jsonl" || n == "json" || n == "ndjson") return InputFormat::kJsonLines;
-  throw InputError("--input-format: '" + name + "' is not an input format (expected lines, csv or jsonl)");
+  if (n == "auditd" || n == "audit") return InputFormat::kAuditd;
+  throw InputError("--input-format: '" + name +
+                   "' is not an input format (expected lines, csv, jsonl or auditd)");
 }
 
 InputFormat infer_input_format(const std::filesystem::path& file) {
   const auto ext = lower(file.extension().string());
   if (ext == ".csv") return InputFormat::kCsv;
   if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json") return InputFormat::kJsonLines;
+  const auto name = file.filename().string();
+  if (name == "audit.log" || name.rfind("audit.log.", 0) == 0) return InputFormat::kAuditd;
   return InputFormat::kLines;
 }
 
@@ -218,6 +238,9 @@ InputTexts parse_inputs(const std::string& content, const std::string& origin, c
         throw InputError("--field: '" + options.field +
                          "' is not a dotted field path (e.g. process.command_line)");
       parse_json_lines(content, options.field, out);
+      break;
+    case InputFormat::kAuditd:
+      parse_audit_log(content, out);
       break;
   }
   return out.take();

@@ -1,6 +1,7 @@
-// The texts `predict` scores, read from one of three input forms: plain lines (one text a line), CSV (one
-// named column) or JSON lines (one object a line, the text at a dotted field path such as
-// `process.command_line`, so Sysmon/EDR exports are scored as they are). A bad line (invalid JSON, a
+// The texts `predict` scores, read from one of four input forms: plain lines (one text a line), CSV (one
+// named column), JSON lines (one object a line, the text at a dotted field path such as
+// `process.command_line`, so Sysmon/EDR exports are scored as they are) or a Linux audit log (each audit
+// event's command line from its EXECVE / PROCTITLE records, inference/auditd.h). A bad line (invalid JSON, a
 // missing or non-string field, an empty text, invalid UTF-8) is reported with its line number and either
 // skipped or fails the read; it is never dropped silently.
 #pragma once
@@ -15,12 +16,14 @@
 
 namespace attune::inference {
 
-enum class InputFormat { kLines, kCsv, kJsonLines };
+enum class InputFormat { kLines, kCsv, kJsonLines, kAuditd };
 enum class OnError { kSkip, kFail };
 
-// "lines" | "csv" | "jsonl" (also "json", "ndjson"); InputError naming the accepted forms otherwise.
+// "lines" | "csv" | "jsonl" (also "json", "ndjson") | "auditd" (also "audit"); InputError naming the
+// accepted forms otherwise.
 InputFormat parse_input_format(const std::string& name);
-// .csv -> kCsv; .jsonl / .ndjson / .json -> kJsonLines; anything else (and "-") -> kLines.
+// .csv -> kCsv; .jsonl / .ndjson / .json -> kJsonLines; audit.log (and its rotations audit.log.N) ->
+// kAuditd; anything else (and "-") -> kLines.
 InputFormat infer_input_format(const std::filesystem::path& file);
 OnError parse_on_error(const std::string& name);  // "skip" | "fail"
 

@@ -4,6 +4,7 @@
 // from its pkg-config target (see CMakeLists.txt): the header must see the same ones (class layouts differ).
 #include <httplib.h>
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 
@@ -21,7 +22,8 @@ constexpr std::size_t kParallelTokenizeTexts = 256;
 // How often stop() retries while listen() is still starting.
 constexpr auto kStopRetry = std::chrono::milliseconds(5);
 // What POST /api expects, for error messages.
-constexpr const char* kApiForm = R"(expected {"text": "..."} or {"texts": ["...", ...]})";
+constexpr const char* kApiForm =
+    R"(expected {"text": "..."}, {"texts": ["...", ...]} or {"auditd": "audit records"})";
 
 std::string error_body(const std::string& message) {
   return nlohmann::json{{"error", message}}.dump();
@@ -88,12 +90,38 @@ ApiRequest parse_api_request(const std::string& body, const ServeOptions& option
   }
   if (!j.is_object())
     throw HttpError(400, std::string("the body is a JSON ") + j.type_name() + "; " + kApiForm);
-  const bool has_text = j.contains("text"), has_texts = j.contains("texts");
-  if (has_text == has_texts)
-    throw HttpError(
-        400, std::string(has_text ? "both \"text\" and \"texts\" given" : "missing field \"text\"") + "; " +
-                 kApiForm);
+  const int forms = static_cast<int>(j.contains("text")) + static_cast<int>(j.contains("texts")) +
+                    static_cast<int>(j.contains("auditd"));
+  if (forms != 1)
+    throw HttpError(400, std::string(forms > 1 ? "more than one of \"text\", \"texts\" and \"auditd\" given"
+                                               : "missing field \"text\"") +
+                             "; " + kApiForm);
+  const bool has_text = j.contains("text");
   ApiRequest request;
+  if (j.contains("auditd")) {
+    const auto& log = j["auditd"];
+    if (!log.is_string())
+      throw HttpError(400,
+                      std::string("\"auditd\" must be a string of audit records, got ") + log.type_name());
+    request.auditd = true;
+    auto decoded = inference::decode_audit_log(log.get_ref<const std::string&>());
+    request.skipped = std::move(decoded.issues);
+    for (auto& command : decoded.commands) {
+      try {
+        request.texts.push_back(
+            checked_text(command.command, "the command of audit event " + command.event, options));
+        request.commands.push_back(std::move(command));
+      } catch (const HttpError& e) {
+        request.skipped.push_back({command.line, e.what()});
+      }
+    }
+    std::stable_sort(request.skipped.begin(), request.skipped.end(),
+                     [](const auto& a, const auto& b) { return a.line < b.line; });
+    if (request.texts.size() > options.max_texts)
+      throw HttpError(413, "\"auditd\" holds " + std::to_string(request.texts.size()) +
+                               " commands; the limit is " + std::to_string(options.max_texts));
+    return request;
+  }
   if (has_text) {
     request.texts.push_back(checked_text(j["text"], "\"text\"", options));
     return request;
@@ -164,7 +192,17 @@ void ApiServer::routes() {
       const auto request = parse_api_request(req.body, options_);
       std::vector<nlohmann::json> results;
       if (!request.texts.empty()) results = batcher_.submit(request.texts).get();
-      if (request.list)
+      if (request.auditd) {
+        nlohmann::json predictions = nlohmann::json::array(), skipped = nlohmann::json::array();
+        for (std::size_t i = 0; i < results.size(); ++i) {
+          const auto& c = request.commands[i];
+          nlohmann::json p = {{"event", c.event}, {"line", c.line}, {"command", c.command}};
+          p.update(results[i]);
+          predictions.push_back(std::move(p));
+        }
+        for (const auto& s : request.skipped) skipped.push_back({{"line", s.line}, {"message", s.message}});
+        answer(res, 200, nlohmann::json{{"predictions", predictions}, {"skipped", skipped}});
+      } else if (request.list)
         answer(res, 200, nlohmann::json(results));
       else
         answer(res, 200, results.at(0));

@@ -6,6 +6,11 @@
 //   "attack_score",
 //                                            "operating_point" where the model has an operating point)
 //                {"texts": ["...", ...]}  -> [{"label", "score", "probabilities"}, ...]
+//                {"auditd": "type=EXECVE msg=audit(...): ...\n..."}  (Linux audit records,
+//                inference/auditd.h)
+//                                         -> {"predictions": [{"event", "line", "command", "label", ...},
+//                                         ...],
+//                                             "skipped": [{"line", "message"}, ...]}
 //   GET /health  -> {"status": "ok", "model": dir, "labels": n}
 //   GET /labels  -> {"labels": [...]}
 //
@@ -24,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "inference/auditd.h"
 #include "inference/evaluation.h"
 #include "inference/export_dir.h"
 #include "serving/request_batcher.h"
@@ -59,10 +65,14 @@ struct HttpError : std::runtime_error {
   int status;
 };
 
-// The texts of a POST /api body, and whether it was the list form. Throws HttpError (400 / 413).
+// The texts of a POST /api body, and whether it was the list form or audit records. Throws HttpError
+// (400 / 413).
 struct ApiRequest {
   std::vector<std::string> texts;
   bool list = false;
+  bool auditd = false;
+  std::vector<inference::AuditCommand> commands;  // auditd: the event of each text, in order
+  std::vector<inference::AuditIssue> skipped;     // auditd: lines that gave no text, and why
 };
 ApiRequest parse_api_request(const std::string& body, const ServeOptions& options);
 

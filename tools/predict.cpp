@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "base/errors.h"
 #include "base/file_io.h"
@@ -35,7 +36,9 @@ int run(int argc, char** argv) {
   CLI::App app{
       "Label texts with an exported detector (a merged Hugging Face dir or a PEFT adapter dir).\n"
       "Texts come from --text (repeatable), --input FILE, or standard input (one text a line). FILE may be\n"
-      "plain lines, CSV (--column) or JSON lines (--field, a dotted path such as process.command_line).\n"
+      "plain lines, CSV (--column), JSON lines (--field, a dotted path such as process.command_line) or a\n"
+      "Linux audit log (--input-format auditd: each event's command line from its EXECVE / PROCTITLE\n"
+      "records, hex values decoded; the line of that record is the line reported).\n"
       "Bad lines are reported on stderr with their line number and skipped (--on-error skip) or end the\n"
       "run with exit 2 (--on-error fail). The model's recorded preprocessing and temperature are applied,\n"
       "and its operating point where it records one: Benign unless 1 - p(Benign) reaches the threshold.",
@@ -50,8 +53,9 @@ int run(int argc, char** argv) {
   auto* text_opt = app.add_option("--text", texts, "a text to label (repeatable)");
   app.add_option("--input", input_file, "file of texts ('-': standard input, the default without --text)")
       ->excludes(text_opt);
-  app.add_option("--input-format", input_format,
-                 "lines, csv or jsonl (default: from the extension, else lines)");
+  app.add_option(
+      "--input-format", input_format,
+      "lines, csv, jsonl or auditd (default: from the extension, auditd for audit.log*, else lines)");
   app.add_option("--column", column, "CSV: the text column")->capture_default_str();
   app.add_option("--field", field, "JSON lines: dotted path of the text field")->capture_default_str();
   app.add_option("--format", format, "output: table, json (JSON lines) or csv")->capture_default_str();
@@ -73,7 +77,8 @@ int run(int argc, char** argv) {
       "Examples:\n"
       "  predict --model runs/x/export/merged --text 'reg save HKLM\\SAM sam.hive'\n"
       "  predict --model runs/x/export/adapter --input sysmon.jsonl --field process.command_line --format "
-      "json");
+      "json\n"
+      "  predict --model runs/x/export/merged --input /var/log/audit/audit.log --format json");
   parse(app, argc, argv);
   const auto output_format = inference::parse_output_format(format);
   inference::InputOptions options;
@@ -82,6 +87,8 @@ int run(int argc, char** argv) {
   options.field = field;
 
   // Read and check every input before loading the model, so a bad file fails fast.
+  const auto named_format = input_format.empty() ? std::optional<inference::InputFormat>()
+                                                 : inference::parse_input_format(input_format);
   inference::InputTexts inputs;
   std::string origin = "--text";
   if (!texts.empty()) {
@@ -89,9 +96,9 @@ int run(int argc, char** argv) {
   } else {
     const bool from_stdin = input_file.empty() || input_file == "-";
     origin = from_stdin ? "<stdin>" : input_file;
-    options.format = !input_format.empty() ? inference::parse_input_format(input_format)
-                     : from_stdin          ? inference::InputFormat::kLines
-                                           : inference::infer_input_format(input_file);
+    options.format = named_format ? *named_format
+                     : from_stdin ? inference::InputFormat::kLines
+                                  : inference::infer_input_format(input_file);
     const auto content = from_stdin ? read_stdin() : read_text_file(input_file);
     inputs = inference::parse_inputs(content, origin, options);
   }

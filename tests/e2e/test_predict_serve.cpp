@@ -228,6 +228,44 @@ TEST_F(PredictServe, JsonLinesFieldPathAndErrorPolicies) {
   EXPECT_NE(strict.err.find("sysmon.jsonl:3:"), std::string::npos) << strict.err;
 }
 
+// A Linux audit log: three events (EXECVE with a hex argument, PROCTITLE alone, and an EXECVE with its
+// PROCTITLE) and a line that is not a record.
+const std::string kAuditLog =
+    "type=SYSCALL msg=audit(1764765600.101:7001): arch=c000003e syscall=59 success=yes exit=0\n"
+    "type=EXECVE msg=audit(1764765600.101:7001): argc=3 a0=\"reg\" a1=\"save\" "
+    "a2=484B4C4D5C53414D20433A5C54656D705C73616D2E73617665\n"
+    "type=PROCTITLE msg=audit(1764765600.101:7001): proctitle=726567007361766500\n"
+    "type=PROCTITLE msg=audit(1764765601.5:7002): proctitle=6970636F6E66696700\n"
+    "not a record\n"
+    "type=EXECVE msg=audit(1764765602.0:7003): argc=1 a0=\"whoami\"\n";
+const std::vector<std::string> kAuditCommands = {"reg save HKLM\\SAM C:\\Temp\\sam.save", "ipconfig",
+                                                 "whoami"};
+
+TEST_F(PredictServe, AuditLogInputScoresEachEventsCommand) {
+  const fs::path dir = attune::testing::temp_dir("predict-auditd");
+  const auto file = write(dir / "audit.log", kAuditLog);
+  const Result r = predict("--input " + quote(file.string()) + " --format json --fp32");  // from the name
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), kAuditCommands.size()) << r.out;
+  std::string args = "--format json --fp32";
+  for (const auto& t : kAuditCommands) args += " --text " + quote(t);
+  const auto reference = json_lines(predict(args).out);
+  ASSERT_EQ(reference.size(), kAuditCommands.size());
+  const std::vector<int> record_lines = {2, 4, 6};
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    EXPECT_EQ(lines[i]["text"], kAuditCommands[i]);
+    EXPECT_EQ(lines[i]["line"], record_lines[i]);
+    EXPECT_EQ(lines[i]["probabilities"], reference[i]["probabilities"]);
+  }
+  EXPECT_NE(r.err.find("audit.log:5: not an audit record"), std::string::npos) << r.err;
+  // Standard input needs the form named.
+  const Result piped = predict("--input-format auditd --format json --fp32", kAuditLog);
+  ASSERT_EQ(piped.code, 0) << piped.err;
+  EXPECT_EQ(json_lines(piped.out).size(), kAuditCommands.size());
+  EXPECT_EQ(predict("--input-format syslog --text x").code, 2);
+}
+
 TEST_F(PredictServe, BadUsageExitsTwo) {
   EXPECT_EQ(predict("--format yaml --text x").code, 2);
   EXPECT_EQ(predict("--text x --input y.txt").code, 2);
@@ -414,6 +452,38 @@ TEST_F(PredictServe, ServeAnswersLikePredictAndStopsCleanly) {
   EXPECT_EQ(after->status, 200);
 
   EXPECT_EQ(serve.stop(/*seconds=*/10), 0) << "serve must exit 0 on SIGTERM within 10 s";
+}
+
+TEST_F(PredictServe, ServeScoresAuditRecordsLikePredict) {
+  ServeProcess serve;
+  ASSERT_TRUE(serve.start({})) << "serve did not print its port";
+  auto c = client(serve.port);
+  std::string args = "--format json --fp32";
+  for (const auto& t : kAuditCommands) args += " --text " + quote(t);
+  const auto expected = json_lines(predict(args).out);
+  ASSERT_EQ(expected.size(), kAuditCommands.size());
+
+  auto res = c.Post("/api", json{{"auditd", kAuditLog}}.dump(), "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto body = json::parse(res->body);
+  const auto& predictions = body["predictions"];
+  ASSERT_EQ(predictions.size(), kAuditCommands.size()) << res->body;
+  const std::vector<std::string> events = {"1764765600.101:7001", "1764765601.5:7002", "1764765602.0:7003"};
+  for (std::size_t i = 0; i < predictions.size(); ++i) {
+    expect_prediction(predictions[i]);
+    EXPECT_EQ(predictions[i]["command"], kAuditCommands[i]);
+    EXPECT_EQ(predictions[i]["event"], events[i]);
+    EXPECT_EQ(predictions[i]["label"], expected[i]["label"]);
+    for (const auto& l : kLabels)
+      EXPECT_NEAR(predictions[i]["probabilities"][l].get<double>(),
+                  expected[i]["probabilities"][l].get<double>(), 1e-5);
+  }
+  ASSERT_EQ(body["skipped"].size(), 1u) << res->body;
+  EXPECT_EQ(body["skipped"][0]["line"], 5);
+  expect_error(c.Post("/api", json{{"auditd", 5}}.dump(), "application/json"), 400);
+  expect_error(c.Post("/api", json{{"auditd", "x"}, {"text", "y"}}.dump(), "application/json"), 400);
+  EXPECT_EQ(serve.stop(/*seconds=*/10), 0);
 }
 
 TEST_F(PredictServe, ServeAppliesTheCalibrationTemperatureLikePredict) {
