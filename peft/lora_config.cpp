@@ -69,6 +69,13 @@ std::vector<std::string> string_list(const json& v, const std::string& what) {
 
 }  // namespace
 
+LoraConfig attune_lora_defaults() {
+  LoraConfig c;
+  c.lora_alpha = 16;
+  c.lora_dropout = 0.1;
+  return c;
+}
+
 double LoraConfig::scaling() const {
   return use_rslora ? lora_alpha / std::sqrt(static_cast<double>(r)) : lora_alpha / static_cast<double>(r);
 }

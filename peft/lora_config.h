@@ -40,6 +40,10 @@ struct LoraConfig {
   void validate() const;
 };
 
+// attune's LoRA defaults (what `train` starts from for peft.*): PEFT's, except lora_alpha 16 (scaling 2 at
+// r 8) and lora_dropout 0.1, the values of the model cards' runs.
+LoraConfig attune_lora_defaults();
+
 // Reads adapter_config.json's JSON. Fields PEFT has but attune does not implement must hold their
 // defaults (use_dora false, fan_in_fan_out false, empty rank_pattern/alpha_pattern, ...); anything else
 // throws InputError naming `origin` and the key. peft_type must be "LORA".

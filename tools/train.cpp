@@ -29,8 +29,11 @@ constexpr const char* kConfigHelp =
             fallback (none|embedded), max_length, num_threads, tokenizer (a tokenizer dir),
             random_init {model_type, hidden_size, num_hidden_layers, num_attention_heads,
             intermediate_size, ...}: a small random encoder for tests and benchmarks only
-  data      train_file, validation_file, test_file (CSV with a header; required unless generate),
-            generate {preset: binary|discovery4|4class, seed, holdout_templates, out_dir},
+  data      train_file, validation_file, test_file (CSV with a header; required unless generate
+            or split), generate {preset: binary|discovery4|4class, seed, holdout_templates, out_dir},
+            split {file: one labeled CSV, train, validation, test (fractions, default 0.8/0.1/0.1),
+            seed, out_dir}, group_rare {min_count, label: Z999} (labels with fewer observations than
+            min_count merged before the split; needs split),
             text_column, label_column, count_column, labels (fixes the label order), lowercase,
             stress_file (an extra evaluation set), benign_label (default Benign)
   peft      method (lora|bitfit|full|head), r, lora_alpha, lora_dropout, target_modules and
@@ -64,10 +67,10 @@ std::string summary(const Config& c) {
   std::string method = c.peft.method;
   if (method == "lora") {
     method += " r=" + std::to_string(c.peft.r) + " alpha=" + format_number(c.peft.lora_alpha);
-    if (c.peft.target_modules.form == trainer::ModuleSelector::Form::kList)
+    if (c.peft.target_modules.regex)
+      method += " on /" + *c.peft.target_modules.regex + "/";
+    else if (!c.peft.target_modules.names.empty())
       method += " on " + join(c.peft.target_modules.names, ",");
-    else if (c.peft.target_modules.form == trainer::ModuleSelector::Form::kRegex)
-      method += " on /" + c.peft.target_modules.regex + "/";
   }
   const std::string data = c.data.generate ? "generated " + c.data.generate->preset + " (seed " +
                                                  std::to_string(c.data.generate->seed) + ")"

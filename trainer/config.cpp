@@ -273,17 +273,16 @@ struct Reader {
       } catch (const std::regex_error& e) {
         bad(where, path, "a valid regular expression", node, " (" + std::string(e.what()) + ")");
       }
-      out.form = ModuleSelector::Form::kRegex;
-      out.regex = node.Scalar();
+      out = ModuleSelector::pattern(node.Scalar());
       return;
     }
     if (!node.IsSequence() || node.size() == 0) bad(where, path, expected, node);
-    out.form = ModuleSelector::Form::kList;
-    out.names.clear();
+    std::vector<std::string> names;
     for (const auto& item : node) {
       if (!item.IsScalar() || item.Scalar().empty()) bad(where, path, expected, node);
-      out.names.push_back(item.Scalar());
+      names.push_back(item.Scalar());
     }
+    out = ModuleSelector::list(std::move(names));
   }
   void class_weights(const std::string& key, std::string& mode, std::vector<double>& values) {
     std::string path, where;
@@ -332,6 +331,8 @@ void resolve(Config& c, const Context& ctx) {
     // no labeled data
   } else if (c.data.generate) {
     if (c.data.generate->preset.empty()) missing.push_back("data.generate.preset");
+  } else if (c.data.split) {
+    if (c.data.split->file.empty()) missing.push_back("data.split.file");
   } else {
     for (const auto& [key, value] : {std::pair{"data.train_file", &c.data.train_file},
                                      std::pair{"data.validation_file", &c.data.validation_file},
@@ -341,7 +342,7 @@ void resolve(Config& c, const Context& ctx) {
   }
   if (!missing.empty()) {
     std::string notes;
-    if (missing_files) notes += "; data files may instead come from data.generate";
+    if (missing_files) notes += "; data files may instead come from data.generate or data.split";
     if (c.model.random_init && c.model.tokenizer.empty())
       notes += "; model.random_init takes its vocabulary from model.tokenizer";
     fail(ctx.origin, "missing required keys: " + join(missing, ", ") +
@@ -403,6 +404,33 @@ void resolve(Config& c, const Context& ctx) {
     fail(ctx.at("training.resume_from_checkpoint"),
          "training.resume_from_checkpoint: expected false with save_strategy 'no' (no checkpoints are "
          "written)");
+
+  if (d.split) {
+    auto& s = *d.split;
+    if (d.generate)
+      fail(ctx.at("data.split"), "data.split: expected no data.generate beside it (one source of splits)");
+    for (const char* key : {"data.train_file", "data.validation_file", "data.test_file"})
+      if (ctx.given.count(key))
+        fail(ctx.at(key), std::string(key) + ": expected none beside data.split (it writes the splits)");
+    if (std::abs(s.train + s.validation + s.test - 1.0) > 1e-9)
+      fail(ctx.at("data.split"), "data.split: expected train + validation + test = 1, got " +
+                                     schema::format_number(s.train + s.validation + s.test));
+    if (s.out_dir.empty()) s.out_dir = (std::filesystem::path(t.output_dir) / "data").string();
+    const std::filesystem::path dir = s.out_dir;
+    d.train_file = (dir / "train.csv").string();
+    d.validation_file = (dir / "validation.csv").string();
+    d.test_file = (dir / "test.csv").string();
+  }
+  if (d.group_rare) {
+    if (!d.split)
+      fail(ctx.at("data.group_rare"),
+           "data.group_rare: expected data.split beside it (rare labels are grouped before splitting)");
+    if (d.group_rare->label.empty())
+      fail(ctx.at("data.group_rare.label"), "data.group_rare.label: expected a label, got ''");
+    if (d.labels && std::find(d.labels->begin(), d.labels->end(), d.group_rare->label) == d.labels->end())
+      fail(ctx.at("data.labels"), "data.labels: expected the group label '" + d.group_rare->label +
+                                      "' (data.group_rare.label) among them");
+  }
 
   auto& e = c.export_;
   const bool lora = c.peft.method == "lora";
@@ -520,10 +548,10 @@ struct Writer {
   }
   void modules(const std::string& k, const ModuleSelector& v) {
     key(k);
-    if (v.form == ModuleSelector::Form::kList)
+    if (v.regex)
+      text(*v.regex);
+    else if (!v.names.empty())
       list(v.names);
-    else if (v.form == ModuleSelector::Form::kRegex)
-      text(v.regex);
     else
       *out << YAML::Null;
   }
@@ -631,12 +659,16 @@ void check_input_files(const Config& c) {
         std::pair{"data.real_attacks_file", &d.real_attacks_file}}) {
     if (value->empty()) continue;
     if (d.generate && under(*value, d.generate->out_dir)) continue;  // written by the generator
+    if (d.split && under(*value, d.split->out_dir)) continue;        // written from data.split.file
     std::error_code ec;
     if (!fs::is_regular_file(*value, ec))
       fail(c.where(key), std::string(key) + ": expected an existing CSV file, got '" + *value + "' (" +
                              (fs::exists(*value, ec) ? "not a regular file" : "no such file") + ")");
   }
   std::error_code ec;
+  if (d.split && !fs::is_regular_file(d.split->file, ec))
+    fail(c.where("data.split.file"),
+         "data.split.file: expected an existing CSV file, got '" + d.split->file + "'");
   if (c.pretrain && c.pretrain->corpus.text_files)
     for (const auto& file : *c.pretrain->corpus.text_files)
       if (!fs::is_regular_file(file, ec))

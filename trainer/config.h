@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "peft/lora_config.h"
+
 namespace attune::trainer {
 
 // model.random_init: a small randomly initialised encoder built from these numbers instead of a
@@ -45,12 +47,31 @@ struct GenerateConfig {
   std::string out_dir;             // resolved: data/generated/<preset>
 };
 
+// data.split: one labeled CSV that attune splits itself (data/split_file.h): identical rows merged, rare
+// labels grouped (data.group_rare), then stratified by these fractions into <out_dir>/{train,validation,
+// test}.csv.
+struct SplitConfig {
+  std::string file;
+  double train = 0.8, validation = 0.1, test = 0.1;  // sum to 1
+  int64_t seed = 1;
+  std::string out_dir;  // resolved: <training.output_dir>/data
+};
+
+// data.group_rare: labels with fewer than min_count observations (the count column's sum, else rows) are
+// trained and reported as `label`. Needs data.split (grouping comes before the split).
+struct GroupRareConfig {
+  double min_count = 0;
+  std::string label = "Z999";
+};
+
 struct DataConfig {
-  // Resolved: with `generate` and no explicit file, <generate.out_dir>/{train,validation,test}.csv.
+  // Resolved: with `generate` (or `split`) and no explicit file, <out_dir>/{train,validation,test}.csv.
   std::string train_file;
   std::string validation_file;
   std::string test_file;
   std::optional<GenerateConfig> generate;
+  std::optional<SplitConfig> split;
+  std::optional<GroupRareConfig> group_rare;
   std::string text_column = "text";
   std::string label_column = "label";
   std::string count_column = "count";
@@ -66,26 +87,19 @@ struct DataConfig {
 };
 
 // target_modules / exclude_modules as PEFT takes them: a list of names (a module matches when its name
-// equals an entry or ends with "." + entry) or one regex string (matching the whole module name).
-struct ModuleSelector {
-  enum class Form { kUnset, kList, kRegex };
-  Form form = Form::kUnset;        // kUnset: null, the per-architecture default
-  std::vector<std::string> names;  // kList
-  std::string regex;               // kRegex
+// equals an entry or ends with "." + entry) or one regex string (matching the whole module name); empty is
+// null, the per-architecture default.
+using peft::ModuleSelector;
 
-  bool unset() const { return form == Form::kUnset; }
-};
-
-struct PeftConfig {
+// peft.*: the method and PEFT's own LoRA settings, one type with the adapter files (peft::LoraConfig),
+// starting from attune's defaults (peft::attune_lora_defaults()). config_schema.h lists the keys a config
+// may set: r, lora_alpha, lora_dropout, target_modules, exclude_modules, modules_to_save (nullopt: the
+// architecture's classification head), bias, use_rslora. For bitfit / full / head only modules_to_save
+// applies.
+struct PeftConfig : peft::LoraConfig {
   std::string method = "lora";  // lora | bitfit | full | head
-  int64_t r = 8;
-  double lora_alpha = 16;
-  double lora_dropout = 0.1;
-  ModuleSelector target_modules;
-  ModuleSelector exclude_modules;
-  std::optional<std::vector<std::string>> modules_to_save;  // nullopt: the architecture's classification head
-  std::string bias = "none";                                // none | all | lora_only
-  bool use_rslora = false;  // scale lora_alpha / sqrt(r) instead of lora_alpha / r
+
+  PeftConfig() : peft::LoraConfig(peft::attune_lora_defaults()) {}
 };
 
 struct TrainingConfig {
@@ -151,8 +165,8 @@ struct PretrainTokenizerConfig {
 };
 
 struct PretrainConfig {
-  double mlm_probability = 0.15;  // tokens selected per sequence (80 % [MASK], 10 % random, 10 % kept)
-  std::string save_dir;           // the HF dir written at the end; resolved: <output_dir>/model
+  double mlm_probability = 0.15;    // tokens selected per sequence (80 % [MASK], 10 % random, 10 % kept)
+  std::string save_dir;             // the HF dir written at the end; resolved: <output_dir>/model
   std::string save_dtype = "fp32";  // fp32 | bf16: the dtype of the saved model.safetensors
   PretrainCorpusConfig corpus;
   PretrainTokenizerConfig tokenizer;

@@ -95,11 +95,29 @@ void visit_generate(C& c, V& v) {
 }
 
 template <class C, class V>
+void visit_split(C& c, V& v) {
+  v.string("file", c.file);
+  v.number("train", c.train, half_open(0, 1));
+  v.number("validation", c.validation, half_open(0, 1));
+  v.number("test", c.test, half_open(0, 1));
+  v.integer("seed", c.seed, at_least(0));
+  v.string("out_dir", c.out_dir);
+}
+
+template <class C, class V>
+void visit_group_rare(C& c, V& v) {
+  v.number("min_count", c.min_count, positive());
+  v.string("label", c.label);
+}
+
+template <class C, class V>
 void visit_data(C& c, V& v) {
   v.string("train_file", c.train_file);
   v.string("validation_file", c.validation_file);
   v.string("test_file", c.test_file);
   v.section("generate", c.generate, [](auto& s, auto& sv) { visit_generate(s, sv); });
+  v.section("split", c.split, [](auto& s, auto& sv) { visit_split(s, sv); });
+  v.section("group_rare", c.group_rare, [](auto& s, auto& sv) { visit_group_rare(s, sv); });
   v.string("text_column", c.text_column);
   v.string("label_column", c.label_column);
   v.string("count_column", c.count_column);

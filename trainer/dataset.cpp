@@ -1,9 +1,11 @@
 #include "trainer/dataset.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -11,9 +13,11 @@
 
 #include "base/errors.h"
 #include "base/file_digest.h"
+#include "base/file_io.h"
 #include "base/progress.h"
 #include "data/generator/benign_world.h"
 #include "data/generator/generator.h"
+#include "data/split_file.h"
 
 namespace attune::trainer {
 
@@ -68,9 +72,63 @@ bool ensure_generated(const Config& config) {
   return true;
 }
 
+void write_split(const Config& config) {
+  const auto& s = *config.data.split;
+  const auto columns = columns_of(config);
+  auto rows = data::read_examples(s.file, columns);
+  if (rows.empty()) throw InputError(s.file + ": no rows (expected a header and data rows)");
+  const std::size_t read = rows.size();
+  const std::size_t merged = data::merge_identical_rows(rows);
+  std::map<std::string, double> grouped;
+  if (const auto& g = config.data.group_rare) grouped = data::group_rare_labels(rows, g->min_count, g->label);
+  const auto splits =
+      data::stratified_example_split(rows, {s.train, s.validation, s.test}, static_cast<uint64_t>(s.seed));
+  const bool with_count =
+      std::any_of(rows.begin(), rows.end(), [](const auto& e) { return e.weight != 1.0; });
+  const fs::path dir = s.out_dir;
+  fs::create_directories(dir);
+  nlohmann::json manifest = {
+      {"source", s.file},
+      {"source_sha256", sha256_file(s.file)},
+      {"fractions", {{"train", s.train}, {"validation", s.validation}, {"test", s.test}}},
+      {"seed", s.seed},
+      {"rows_read", read},
+      {"identical_rows_merged", merged}};
+  if (const auto& g = config.data.group_rare) {
+    nlohmann::json renamed = nlohmann::json::object();
+    for (const auto& [label, n] : grouped) renamed[label] = n;
+    manifest["group_rare"] = {{"label", g->label}, {"min_count", g->min_count}, {"grouped", renamed}};
+  }
+  for (const auto& [name, split] :
+       {std::pair{"train", &splits.train}, std::pair{"validation", &splits.validation},
+        std::pair{"test", &splits.test}}) {
+    if (split->empty())
+      throw InputError(s.file + ": data.split leaves no " + std::string(name) + " rows (" +
+                       std::to_string(rows.size()) + " distinct rows)");
+    data::write_examples(dir / (std::string(name) + ".csv"), *split, columns, with_count);
+    std::map<std::string, std::pair<std::size_t, double>> per_label;  // rows, observations
+    for (const auto& e : *split) {
+      auto& [n, observations] = per_label[e.label];
+      ++n;
+      observations += e.weight;
+    }
+    nlohmann::json labels = nlohmann::json::object();
+    for (const auto& [label, counts] : per_label)
+      labels[label] = {{"rows", counts.first}, {"observations", counts.second}};
+    manifest["splits"][name] = {{"rows", split->size()}, {"labels", labels}};
+  }
+  write_file_atomic(dir / "manifest.json", manifest.dump(2) + "\n");
+  std::cerr << "data.split: " << s.file << ": " << read << " rows (" << merged << " identical merged), "
+            << grouped.size() << " rare labels grouped"
+            << (config.data.group_rare ? " as " + config.data.group_rare->label : std::string()) << " -> "
+            << splits.train.size() << " train, " << splits.validation.size() << " validation, "
+            << splits.test.size() << " test rows in " << dir.string() << "\n";
+}
+
 Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
                      const std::optional<data::LabelMap>& fixed_labels) {
   ensure_generated(config);
+  if (config.data.split) write_split(config);
   const auto columns = columns_of(config);
   const auto start = std::chrono::steady_clock::now();
   Dataset d;

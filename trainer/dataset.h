@@ -30,6 +30,11 @@ struct Dataset {
 // holdout). Returns true when it generated.
 bool ensure_generated(const Config& config);
 
+// data.split: reads data.split.file, merges identical rows, groups rare labels (data.group_rare) and writes
+// the stratified train/validation/test.csv and manifest.json (what was grouped, rows and observations per
+// split and label) into data.split.out_dir. Deterministic: the same file and seed give the same files.
+void write_split(const Config& config);
+
 // Reads and tokenizes every split. `labels` fixes the label map (a model that already has one); otherwise
 // it comes from data.labels or the training set.
 Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,

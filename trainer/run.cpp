@@ -43,21 +43,7 @@ namespace fs = std::filesystem;
 namespace {
 
 peft::LoraConfig lora_config(const Config& config, const Backbone& backbone) {
-  const auto& p = config.peft;
-  peft::LoraConfig l;
-  l.r = p.r;
-  l.lora_alpha = p.lora_alpha;
-  l.lora_dropout = p.lora_dropout;
-  l.bias = p.bias;
-  l.use_rslora = p.use_rslora;
-  auto selector = [](const ModuleSelector& s) {
-    if (s.form == ModuleSelector::Form::kList) return peft::ModuleSelector::list(s.names);
-    if (s.form == ModuleSelector::Form::kRegex) return peft::ModuleSelector::pattern(s.regex);
-    return peft::ModuleSelector{};
-  };
-  l.target_modules = selector(p.target_modules);
-  l.exclude_modules = selector(p.exclude_modules);
-  l.modules_to_save = p.modules_to_save;
+  peft::LoraConfig l = config.peft;  // the settings peft.* set; the method is not PEFT's
   l.base_model_name_or_path = backbone.dir.empty() ? backbone.name : backbone.dir.string();
   return l;
 }

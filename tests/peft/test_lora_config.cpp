@@ -26,6 +26,21 @@ TEST(LoraConfig, ScalingIsAlphaOverROrSqrtR) {
   EXPECT_DOUBLE_EQ(c.scaling(), 4.0);  // 8 / sqrt(4)
 }
 
+TEST(LoraConfig, DefaultsArePeftsAndAttunesDifferInAlphaAndDropoutOnly) {
+  const LoraConfig peft;
+  EXPECT_EQ(peft.r, 8);
+  EXPECT_DOUBLE_EQ(peft.lora_alpha, 8);
+  EXPECT_DOUBLE_EQ(peft.lora_dropout, 0.0);
+  EXPECT_TRUE(peft.target_modules.empty());
+  EXPECT_EQ(peft.bias, "none");
+  LoraConfig attune = attune_lora_defaults();
+  EXPECT_DOUBLE_EQ(attune.lora_alpha, 16);
+  EXPECT_DOUBLE_EQ(attune.lora_dropout, 0.1);
+  attune.lora_alpha = peft.lora_alpha;
+  attune.lora_dropout = peft.lora_dropout;
+  EXPECT_EQ(lora_config_to_json(attune), lora_config_to_json(peft));
+}
+
 TEST(LoraConfig, ValidateRejectsOutOfRangeValues) {
   LoraConfig c;
   c.r = 0;

@@ -63,7 +63,7 @@ TEST(Config, MinimalConfigGetsTheDefaults) {
   EXPECT_EQ(c.peft.method, "lora");
   EXPECT_EQ(c.peft.r, 8);
   EXPECT_DOUBLE_EQ(c.peft.lora_alpha, 16);
-  EXPECT_TRUE(c.peft.target_modules.unset());
+  EXPECT_TRUE(c.peft.target_modules.empty());
   EXPECT_FALSE(c.peft.modules_to_save.has_value());
   EXPECT_DOUBLE_EQ(c.training.learning_rate, 2e-4);
   EXPECT_EQ(c.training.max_steps, -1);
@@ -217,11 +217,11 @@ TEST(Config, CrossKeyRules) {
 
 TEST(Config, TargetModulesAsListOrRegex) {
   const Config list = parse(kMinimal + "peft:\n  target_modules: [query, key, value, dense]\n");
-  EXPECT_EQ(list.peft.target_modules.form, ModuleSelector::Form::kList);
+  EXPECT_FALSE(list.peft.target_modules.regex.has_value());
   EXPECT_EQ(list.peft.target_modules.names, (std::vector<std::string>{"query", "key", "value", "dense"}));
   const Config regex = parse(kMinimal + "peft:\n  target_modules: '.*attention\\.self\\.(query|value)'\n");
-  EXPECT_EQ(regex.peft.target_modules.form, ModuleSelector::Form::kRegex);
-  EXPECT_EQ(regex.peft.target_modules.regex, ".*attention\\.self\\.(query|value)");
+  EXPECT_TRUE(regex.peft.target_modules.names.empty());
+  EXPECT_EQ(regex.peft.target_modules.regex.value_or(""), ".*attention\\.self\\.(query|value)");
   EXPECT_EQ(regex, parse_config(to_yaml(regex), "cfg.yaml"));
   expect_error([] { parse(kMinimal + "peft:\n  target_modules: '(query'\n"); },
                {"peft.target_modules: expected a valid regular expression"});
@@ -300,7 +300,7 @@ TEST(Config, ResolvedConfigRoundTrips) {
   EXPECT_EQ(back.training.output_dir, "runs/cfg");  // resolved from the first file, kept
   EXPECT_EQ(back.model.random_init->model_type, "deberta-v2");
   EXPECT_TRUE(back.training.greater_is_better);
-  EXPECT_EQ(back.peft.exclude_modules.regex, "classifier.*");
+  EXPECT_EQ(back.peft.exclude_modules.regex.value_or(""), "classifier.*");
 
   // Through a file, as train writes it.
   const fs::path file = attune::testing::temp_dir("resolved") / "resolved_config.yaml";
@@ -396,6 +396,42 @@ TEST(Config, EveryShippedConfigValidates) {
   EXPECT_EQ(tiny.model.random_init->hidden_size, 64);
   EXPECT_EQ(tiny.model.random_init->num_hidden_layers, 2);
   EXPECT_FALSE(tiny.model.tokenizer.empty());
+}
+
+TEST(Config, DataSplitWritesTheSplitsUnderTheOutputDirAndGroupRareNeedsIt) {
+  const std::string split = kModel +
+                            "data:\n"
+                            "  split: {file: ctf.csv, train: 0.6, validation: 0.2, test: 0.2, seed: 3}\n"
+                            "  group_rare: {min_count: 25}\n";
+  const Config c = parse(split, {"training.output_dir=runs/ctf"});
+  ASSERT_TRUE(c.data.split.has_value());
+  EXPECT_DOUBLE_EQ(c.data.split->train, 0.6);
+  EXPECT_EQ(c.data.split->seed, 3);
+  EXPECT_EQ(c.data.split->out_dir, "runs/ctf/data");
+  EXPECT_EQ(c.data.train_file, "runs/ctf/data/train.csv");
+  EXPECT_EQ(c.data.test_file, "runs/ctf/data/test.csv");
+  ASSERT_TRUE(c.data.group_rare.has_value());
+  EXPECT_DOUBLE_EQ(c.data.group_rare->min_count, 25);
+  EXPECT_EQ(c.data.group_rare->label, "Z999");
+  // The defaults are 80/10/10.
+  const Config d = parse(kModel + "data:\n  split: {file: ctf.csv}\n");
+  EXPECT_DOUBLE_EQ(d.data.split->validation, 0.1);
+
+  expect_error(
+      [&] { parse(kModel + "data:\n  split: {file: a.csv, train: 0.6, validation: 0.2, test: 0.1}\n"); },
+      {"data.split: expected train + validation + test = 1, got 0.9"});
+  expect_error([&] { parse(kModel + "data:\n  split: {train: 0.8}\n"); },
+               {"missing required keys: data.split.file"});
+  expect_error([&] { parse(kMinimal + "  group_rare: {min_count: 5}\n"); },
+               {"data.group_rare: expected data.split beside it"});
+  expect_error([&] { parse(kMinimal + "  split: {file: a.csv}\n"); },
+               {"data.train_file: expected none beside data.split"});
+  expect_error([&] { parse(kModel + "data:\n  split: {file: a.csv}\n  generate: {preset: binary}\n"); },
+               {"data.split: expected no data.generate beside it"});
+  expect_error([&] { parse(split + "  labels: [Normal, T1059]\n"); },
+               {"data.labels: expected the group label 'Z999'"});
+  expect_error([&] { parse(kModel + "data:\n  split: {file: a.csv}\n  group_rare: {min_count: 0}\n"); },
+               {"data.group_rare.min_count"});
 }
 
 }  // namespace
