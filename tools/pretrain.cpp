@@ -9,6 +9,7 @@
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
 #include "tools/cli/omp_wait.h"
+#include "tools/cli/onednn_cache.h"
 #include "trainer/config.h"
 #include "trainer/embedded.h"
 #include "trainer/pretrain/pretrain.h"
@@ -46,6 +47,8 @@ Exit status: 0 done, 2 bad usage or bad input, 1 other failure.)";
 int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
   cli::ensure_omp_wait_policy(argc, argv);
+  // Masked-LM steps vary their GEMM shapes: keep oneDNN's primitive cache small (tools/cli/onednn_cache.h).
+  cli::bound_onednn_primitive_cache(cli::kPretrainPrimitiveCacheCapacity);
   CLI::App app{
       "Pretrain a transformer encoder with the masked-language-model objective: from scratch with its own\n"
       "tokenizer, or continuing a Hugging Face checkpoint on your own logs.",
