@@ -75,6 +75,23 @@ void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
                      "tokenizer.json, spm.model or vocab.txt)");
 }
 
+void write_tokenizer_config(const fs::path& dir, const Preprocessing& pre) {
+  const fs::path file = dir / "tokenizer_config.json";
+  nlohmann::json j = nlohmann::json::object();
+  if (fs::exists(file)) {
+    std::ifstream in(file);
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw InputError(file.string() + ": not valid JSON (" + e.what() + ")");
+    }
+    if (!j.is_object()) throw InputError(file.string() + ": expected a JSON object");
+  }
+  j["model_max_length"] = pre.max_length;
+  if (pre.lowercase) j["do_lower_case"] = true;
+  write_file_atomic(file, j.dump(2) + "\n");
+}
+
 void write_preprocessing(const fs::path& dir, const Preprocessing& pre) {
   write_file_atomic(dir / kAttuneFile, pre.to_json().dump(2) + "\n");
 }
@@ -100,6 +117,7 @@ void export_adapter(const fs::path& dir, models::SequenceClassifier& model, cons
   peft::save_adapter(dir, model, info,
                      dtype == torch::kFloat ? std::nullopt : std::optional<torch::Dtype>(dtype));
   copy_tokenizer_files(tokenizer_dir, dir);
+  write_tokenizer_config(dir, pre);
   write_preprocessing(dir, pre);
 }
 
@@ -107,8 +125,11 @@ void export_merged(const fs::path& dir, models::SequenceClassifier& model, const
                    const Preprocessing& pre, torch::ScalarType dtype) {
   peft::merge_and_unload(model);
   fs::create_directories(dir);
+  // One label per row, as attune trains: transformers then picks cross-entropy for a given `labels`.
+  if (model.config.problem_type.empty()) model.config.problem_type = "single_label_classification";
   models::save_model(model, dir, dtype);
   copy_tokenizer_files(tokenizer_dir, dir);
+  write_tokenizer_config(dir, pre);
   write_preprocessing(dir, pre);
 }
 

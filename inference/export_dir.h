@@ -44,6 +44,12 @@ struct Preprocessing {
 // spm.model, vocab.txt, tokenizer_config.json, special_tokens_map.json, added_tokens.json) that exist.
 void copy_tokenizer_files(const std::filesystem::path& from, const std::filesystem::path& to);
 
+// Writes (or completes) <dir>/tokenizer_config.json so that Hugging Face's tokenizers see what attune
+// trained with: model_max_length = pre.max_length, and do_lower_case true when pre.lowercase (BERT's and
+// DeBERTa-v2's tokenizers honour it; RoBERTa's byte-level BPE has no such switch, so its users must
+// lower-case themselves, as attune.json says). The copied file's other fields are kept.
+void write_tokenizer_config(const std::filesystem::path& dir, const Preprocessing& pre);
+
 void write_preprocessing(const std::filesystem::path& dir, const Preprocessing& pre);
 // Reads <dir>/attune.json; a dir without one gets the defaults (lowercase false, max_length from the
 // tokenizer) and labels from config.json.

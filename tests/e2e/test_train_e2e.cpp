@@ -95,6 +95,10 @@ void expect_merged_dir(const fs::path& dir) {
   const json config = read_json(dir / "config.json");
   ASSERT_TRUE(config.contains("id2label")) << config.dump();
   EXPECT_EQ(config["id2label"].size(), 2u);
+  EXPECT_EQ(config["problem_type"], "single_label_classification");
+  // Hugging Face's tokenizer truncates where attune trained: model_max_length is attune.json's max_length.
+  const json tokenizer = read_json(dir / "tokenizer_config.json");
+  EXPECT_EQ(tokenizer["model_max_length"], read_json(dir / "attune.json")["max_length"]);
 }
 
 // One finished run of a tiny config, shared by the tests that read it.
