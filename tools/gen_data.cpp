@@ -15,9 +15,9 @@ namespace attune::cli {
 int run(int argc, char** argv) {
   std::string presets;
   for (const auto& name : data::preset_names()) presets += (presets.empty() ? "" : ", ") + name;
-  CLI::App app{
-      "Generate the 80/10/10 splits of a model card's synthetic ATT&CK data set (presets: " + presets + ").",
-      "gen-data"};
+  CLI::App app{"Generate the 80/10/10 splits of a model card's synthetic ATT&CK data set (presets: " +
+                   presets + "; ctf: counted unique rows, 60/20/20, plus all.csv for train's data.split).",
+               "gen-data"};
   data::GenDataOptions options;
   std::string out;
   double holdout = 0.0;

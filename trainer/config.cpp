@@ -407,8 +407,9 @@ void resolve(Config& c, const Context& ctx) {
 
   if (d.split) {
     auto& s = *d.split;
-    if (d.generate)
-      fail(ctx.at("data.split"), "data.split: expected no data.generate beside it (one source of splits)");
+    // Beside data.generate, the generated all.csv is split (the ctf preset writes one).
+    if (d.generate && s.file.empty())
+      s.file = (std::filesystem::path(d.generate->out_dir) / "all.csv").string();
     for (const char* key : {"data.train_file", "data.validation_file", "data.test_file"})
       if (ctx.given.count(key))
         fail(ctx.at(key), std::string(key) + ": expected none beside data.split (it writes the splits)");
@@ -666,7 +667,8 @@ void check_input_files(const Config& c) {
                              (fs::exists(*value, ec) ? "not a regular file" : "no such file") + ")");
   }
   std::error_code ec;
-  if (d.split && !fs::is_regular_file(d.split->file, ec))
+  if (d.split && !(d.generate && under(d.split->file, d.generate->out_dir)) &&
+      !fs::is_regular_file(d.split->file, ec))
     fail(c.where("data.split.file"),
          "data.split.file: expected an existing CSV file, got '" + d.split->file + "'");
   if (c.pretrain && c.pretrain->corpus.text_files)

@@ -41,7 +41,7 @@ struct ModelConfig {
 
 // data.generate: make the data set with gen-data's generator before training.
 struct GenerateConfig {
-  std::string preset;  // binary | discovery4 | 4class
+  std::string preset;  // binary | discovery4 | 4class | ctf
   int64_t seed = 1;
   double holdout_templates = 0.0;  // share of templates held out of train (unseen-template test)
   std::string out_dir;             // resolved: data/generated/<preset>
@@ -51,7 +51,7 @@ struct GenerateConfig {
 // labels grouped (data.group_rare), then stratified by these fractions into <out_dir>/{train,validation,
 // test}.csv.
 struct SplitConfig {
-  std::string file;
+  std::string file;  // resolved: <generate.out_dir>/all.csv beside data.generate (the ctf preset writes it)
   double train = 0.8, validation = 0.1, test = 0.1;  // sum to 1
   int64_t seed = 1;
   std::string out_dir;  // resolved: <training.output_dir>/data

@@ -8,7 +8,7 @@
 namespace attune::trainer {
 
 const std::vector<std::string>& generate_presets() {
-  static const std::vector<std::string> presets{"binary", "discovery4", "4class"};
+  static const std::vector<std::string> presets{"binary", "discovery4", "4class", "ctf"};
   return presets;
 }
 

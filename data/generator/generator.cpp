@@ -15,6 +15,7 @@
 #include "base/errors.h"
 #include "data/csv.h"
 #include "data/generator/benign_world.h"
+#include "data/generator/ctf.h"
 #include "data/generator/evasion.h"
 #include "data/generator/presets.h"
 #include "data/generator/sanitize.h"
@@ -284,6 +285,13 @@ std::filesystem::path default_real_attacks_file() {
 
 GeneratedData generate_data(const GenDataOptions& options) {
   const PresetSpec& preset = find_preset(options.preset);
+  if (preset.name == kCtfPreset) {
+    if (options.holdout_templates)
+      throw InputError(
+          "--holdout-templates: the ctf preset is one row per unique command; it has no template "
+          "holdout");
+    return generate_ctf(options.seed);
+  }
   if (options.holdout_templates && !(*options.holdout_templates > 0.0 && *options.holdout_templates < 1.0)) {
     std::ostringstream got;
     got << *options.holdout_templates;

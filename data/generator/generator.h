@@ -16,6 +16,7 @@ struct GeneratedRow {
   std::string text;
   std::string label;
   std::string template_id;  // the registry id of the template that produced it, or "world:<package>"
+  std::uint64_t count = 1;  // observations of this text (the ctf preset's execution counts); 1 elsewhere
 };
 
 // True for a row taken from the benign world (real command lines) rather than a template.
@@ -49,6 +50,7 @@ struct GeneratedData {
   // The real-data proxy, disjoint from every split: the benign world's heldout packages (Benign) and the
   // hand-written real attack command lines of the preset's attack labels.
   std::vector<GeneratedRow> real_benign, real_attacks;
+  std::vector<GeneratedRow> all;  // ctf: every row before the split (all.csv, for train's data.split)
   nlohmann::json manifest;
 };
 
@@ -59,8 +61,9 @@ inline constexpr int kGeneratorVersion = 2;
 // Throws InputError for an unknown preset or a holdout fraction outside (0, 1).
 GeneratedData generate_data(const GenDataOptions& options);
 
-// Writes train.csv, validation.csv, test.csv (header text,label), stress.csv when present, real_benign.csv
-// and real_attacks.csv when not empty, manifest.json.
+// Writes train.csv, validation.csv, test.csv (header text,label, plus count where a split's rows carry
+// counts), stress.csv when present, real_benign.csv, real_attacks.csv and all.csv when not empty,
+// manifest.json.
 void write_generated_data(const GeneratedData& data, const std::filesystem::path& out_dir);
 
 // Rows per split and label, as a small fixed-width table, and how many Benign rows of each split are real

@@ -1,5 +1,7 @@
 // Writing a generated corpus: the CSV splits, the stress set and the manifest, plus the summary table.
+#include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "base/file_io.h"
 #include "data/csv.h"
@@ -10,10 +12,18 @@ namespace attune::data {
 namespace {
 
 void write_rows(const std::filesystem::path& file, const std::vector<GeneratedRow>& rows) {
+  const bool counted =
+      std::any_of(rows.begin(), rows.end(), [](const GeneratedRow& r) { return r.count != 1; });
   std::vector<std::vector<std::string>> table;
   table.reserve(rows.size());
-  for (const auto& row : rows) table.push_back({row.text, row.label});
-  write_csv(file, {"text", "label"}, table);
+  for (const auto& row : rows) {
+    table.push_back({row.text, row.label});
+    if (counted) table.back().push_back(std::to_string(row.count));
+  }
+  write_csv(file,
+            counted ? std::vector<std::string>{"text", "label", "count"}
+                    : std::vector<std::string>{"text", "label"},
+            table);
 }
 
 }  // namespace
@@ -28,6 +38,7 @@ void write_generated_data(const GeneratedData& data, const std::filesystem::path
   if (!data.stress.empty()) write_rows(out_dir / "stress.csv", data.stress);
   if (!data.real_benign.empty()) write_rows(out_dir / "real_benign.csv", data.real_benign);
   if (!data.real_attacks.empty()) write_rows(out_dir / "real_attacks.csv", data.real_attacks);
+  if (!data.all.empty()) write_rows(out_dir / "all.csv", data.all);
   write_file_atomic(out_dir / "manifest.json", data.manifest.dump(2) + "\n");
 }
 
@@ -40,6 +51,18 @@ std::string summary_table(const GeneratedData& data) {
   auto cell = [](const std::string& s, std::size_t width) {
     return std::string(width > s.size() ? width - s.size() : 0, ' ') + s;
   };
+  if (data.labels.size() > 8) {  // too many columns: rows, observations and labels present per split
+    std::string out =
+        cell("split", 12) + cell("rows", 9) + cell("observations", 14) + cell("labels", 8) + "\n";
+    for (const auto& [name, rows] : splits) {
+      std::uint64_t observations = 0;
+      std::set<std::string> labels;
+      for (const auto& row : *rows) observations += row.count, labels.insert(row.label);
+      out += cell(name, 12) + cell(std::to_string(rows->size()), 9) + cell(std::to_string(observations), 14) +
+             cell(std::to_string(labels.size()), 8) + "\n";
+    }
+    return out;
+  }
   std::string out = cell("split", 12);
   for (const auto& label : data.labels) out += cell(label, 11);
   out += cell("total", 9) + "\n";

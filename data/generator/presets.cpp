@@ -1,6 +1,7 @@
 #include "data/generator/presets.h"
 
 #include "base/errors.h"
+#include "data/generator/ctf.h"
 #include "data/generator/templates.h"
 
 namespace attune::data {
@@ -46,6 +47,13 @@ const std::vector<PresetSpec>& preset_specs() {
        /*evasion_per_mille=*/300,
        {263, 263, 262, 262},
        /*world_per_mille=*/kWorldPerMille},
+      // Not a template preset: data/generator/ctf.h generates it (counted rows, 60/20/20, all.csv).
+      {kCtfPreset,
+       "Linux attacker command lines of a CTF as auditd records them: ~300 unique strings over Normal and 50 "
+       "techniques with execution counts (T1083 ~85 % of the observations), 60/20/20 and all.csv",
+       ctf_labels(),
+       {},
+       {}},
   };
   return presets;
 }

@@ -1,5 +1,6 @@
-// The presets of gen-data, one per model card: which labels, how many unique rows of each, which benign
-// hard negatives, and the card's text treatment (lower-casing, noise, an adversarial stress set).
+// The presets of gen-data, one per model card (and `ctf`, the CTF-telemetry study's shape,
+// data/generator/ctf.h): which labels, how many unique rows of each, which benign hard negatives, and the
+// card's text treatment (lower-casing, noise, an adversarial stress set).
 #pragma once
 
 #include <cstddef>

@@ -100,4 +100,28 @@ TEST(DataSplitE2E, CountedCsvSplitsGroupsRareLabelsAndTrains) {
     EXPECT_EQ(slurp(dir / "run/data" / name), slurp(dir / "again/data" / name)) << name;
 }
 
+TEST(DataSplitE2E, CtfPresetGeneratesSplitsAndGroupsItsTail) {
+  ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
+  const fs::path dir = attune::testing::temp_dir("data-split-ctf");
+  std::string yaml = config(dir / "unused.csv");
+  const std::string split_line = "  split: {file: " + (dir / "unused.csv").string() +
+                                 ", train: 0.6, validation: 0.2, test: 0.2, seed: 5}\n";
+  const auto at = yaml.find(split_line);
+  ASSERT_NE(at, std::string::npos);
+  yaml.replace(at, split_line.size(),
+               "  generate: {preset: ctf, seed: 1, out_dir: " + (dir / "generated").string() +
+                   "}\n  split: {train: 0.6, validation: 0.2, test: 0.2}\n");
+  const auto cfg = write(dir / "ctf.yaml", yaml);
+  const auto run = run_tool("train", {"--config", cfg.string(), "--output", (dir / "run").string()}, {},
+                            dir / "train.log");
+  ASSERT_EQ(run.status, 0) << run.output;
+  EXPECT_TRUE(fs::exists(dir / "generated/all.csv"));
+  const auto manifest = read_json(dir / "run/data/manifest.json");
+  EXPECT_EQ(manifest["source"], (dir / "generated/all.csv").string());
+  EXPECT_GE(manifest["group_rare"]["grouped"].size(), 10u) << manifest.dump();
+  const auto report = read_json(dir / "run/test_report.json");
+  EXPECT_TRUE(report["per_class"].contains("Z999")) << report.dump();
+  EXPECT_TRUE(report["per_class"].contains("T1083")) << report.dump();
+}
+
 }  // namespace

@@ -426,8 +426,12 @@ TEST(Config, DataSplitWritesTheSplitsUnderTheOutputDirAndGroupRareNeedsIt) {
                {"data.group_rare: expected data.split beside it"});
   expect_error([&] { parse(kMinimal + "  split: {file: a.csv}\n"); },
                {"data.train_file: expected none beside data.split"});
-  expect_error([&] { parse(kModel + "data:\n  split: {file: a.csv}\n  generate: {preset: binary}\n"); },
-               {"data.split: expected no data.generate beside it"});
+  // Beside data.generate it splits the generated all.csv (the ctf preset's).
+  const Config ctf =
+      parse(kModel + "data:\n  generate: {preset: ctf}\n  split: {train: 0.6, validation: 0.2, test: 0.2}\n",
+            {"training.output_dir=runs/ctf"});
+  EXPECT_EQ(ctf.data.split->file, "data/generated/ctf/all.csv");
+  EXPECT_EQ(ctf.data.train_file, "runs/ctf/data/train.csv");
   expect_error([&] { parse(split + "  labels: [Normal, T1059]\n"); },
                {"data.labels: expected the group label 'Z999'"});
   expect_error([&] { parse(kModel + "data:\n  split: {file: a.csv}\n  group_rare: {min_count: 0}\n"); },
