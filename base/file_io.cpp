@@ -112,4 +112,20 @@ void write_file_atomic(const std::filesystem::path& file, const std::string& con
   if (std::rename(tmp.c_str(), file.c_str()) != 0) fail("cannot rename " + tmp.string() + " over it");
 }
 
+std::vector<std::string> text_lines(std::string_view content) {
+  constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+  if (content.substr(0, kUtf8Bom.size()) == kUtf8Bom) content.remove_prefix(kUtf8Bom.size());
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < content.size()) {
+    auto end = content.find('\n', start);
+    if (end == std::string_view::npos) end = content.size();
+    std::string_view line = content.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.emplace_back(line);
+    start = end + 1;
+  }
+  return lines;
+}
+
 }  // namespace attune

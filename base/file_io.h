@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace attune {
 
@@ -14,6 +15,10 @@ std::string read_text_file(const std::filesystem::path& file);
 // Offset of the first byte that is not well-formed UTF-8 (overlong forms, surrogates, code points past
 // U+10FFFF and NUL bytes included), or std::string_view::npos when all of `text` is valid.
 std::size_t invalid_utf8_offset(std::string_view text);
+
+// The lines of a text as line-oriented readers take it (predict's inputs, audit logs): a leading UTF-8
+// byte-order mark dropped, LF or CRLF line ends removed, and a final line end opening no extra line.
+std::vector<std::string> text_lines(std::string_view content);
 
 // Writes `content` to `file` atomically: to `<file>.<pid>.tmp` in the same directory (created when
 // missing), flushed to disk, then renamed over `file`. Readers see the old file or the new one, never half.

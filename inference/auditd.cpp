@@ -4,11 +4,11 @@
 #include <cctype>
 #include <map>
 
+#include "base/file_io.h"
+
 namespace attune::inference {
 
 namespace {
-
-constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 bool is_space(char c) {
   return c == ' ' || c == '\t';
@@ -187,10 +187,8 @@ class Decoder {
         issue(e.execve_line, "audit event " + id + ": EXECVE " + missing + " and no PROCTITLE record");
       }
     }
-    std::stable_sort(log_.commands.begin(), log_.commands.end(),
-                     [this](const AuditCommand& a, const AuditCommand& b) {
-                       return events_.at(a.event).first_line < events_.at(b.event).first_line;
-                     });
+    // Commands are already in the order of each event's first record (order_); the issues of incomplete
+    // events come after the line-by-line ones.
     std::stable_sort(log_.issues.begin(), log_.issues.end(),
                      [](const AuditIssue& a, const AuditIssue& b) { return a.line < b.line; });
     return std::move(log_);
@@ -310,17 +308,9 @@ std::optional<std::string> decode_audit_value(std::string_view value) {
 }
 
 AuditLog decode_audit_log(std::string_view content) {
-  if (content.substr(0, kUtf8Bom.size()) == kUtf8Bom) content.remove_prefix(kUtf8Bom.size());
   Decoder decoder;
-  std::size_t start = 0, number = 0;
-  while (start < content.size()) {
-    auto end = content.find('\n', start);
-    if (end == std::string_view::npos) end = content.size();
-    std::string_view line = content.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    decoder.line(++number, line);
-    start = end + 1;
-  }
+  const auto lines = text_lines(content);
+  for (std::size_t i = 0; i < lines.size(); ++i) decoder.line(i + 1, lines[i]);
   return decoder.finish();
 }
 

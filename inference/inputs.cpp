@@ -12,9 +12,6 @@ namespace attune::inference {
 
 namespace {
 
-// The UTF-8 byte-order mark some Windows tools write at the start of a file.
-constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -62,24 +59,8 @@ class Collector {
   InputTexts out_;
 };
 
-// The lines of `content` without their LF / CRLF ends; a final line end opens no extra line.
-std::vector<std::string> lines_of(std::string_view content) {
-  if (content.substr(0, kUtf8Bom.size()) == kUtf8Bom) content.remove_prefix(kUtf8Bom.size());
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < content.size()) {
-    auto end = content.find('\n', start);
-    if (end == std::string_view::npos) end = content.size();
-    std::string_view line = content.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    lines.emplace_back(line);
-    start = end + 1;
-  }
-  return lines;
-}
-
 void parse_plain(const std::string& content, Collector& out) {
-  const auto lines = lines_of(content);
+  const auto lines = text_lines(content);
   for (std::size_t i = 0; i < lines.size(); ++i) out.text(i + 1, lines[i], "line");
 }
 
@@ -90,7 +71,7 @@ std::string short_json_error(const std::string& what) {
 }
 
 void parse_json_lines(const std::string& content, const std::string& field, Collector& out) {
-  const auto lines = lines_of(content);
+  const auto lines = text_lines(content);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::size_t line = i + 1;
     const auto& raw = lines[i];
