@@ -17,15 +17,13 @@ namespace attune::inference {
 namespace fs = std::filesystem;
 
 namespace {
-// Tokenizer files of a Hugging Face dir, whichever exist.
-constexpr const char* kTokenizerFiles[] = {"vocab.json",
-                                           "merges.txt",
-                                           "tokenizer.json",
-                                           "spm.model",
-                                           "vocab.txt",
-                                           "tokenizer_config.json",
-                                           "special_tokens_map.json",
-                                           "added_tokens.json"};
+// Tokenizer files of a Hugging Face dir, whichever exist, and those of the classic kinds' fitted tokenizers
+// (word_index.json: lstm; tfidf_vectorizer.json: tfidf_logreg).
+constexpr const char* kTokenizerFiles[] = {
+    "word_index.json",  "tfidf_vectorizer.json", "vocab.json",
+    "merges.txt",       "tokenizer.json",        "spm.model",
+    "vocab.txt",        "tokenizer_config.json", "special_tokens_map.json",
+    "added_tokens.json"};
 }  // namespace
 
 nlohmann::json Preprocessing::to_json() const {

@@ -41,7 +41,8 @@ struct Preprocessing {
 };
 
 // Copies the tokenizer files a Hugging Face dir may hold (vocab.json, merges.txt, tokenizer.json,
-// spm.model, vocab.txt, tokenizer_config.json, special_tokens_map.json, added_tokens.json) that exist.
+// spm.model, vocab.txt, tokenizer_config.json, special_tokens_map.json, added_tokens.json) that exist, and
+// the classic kinds' word_index.json / tfidf_vectorizer.json.
 void copy_tokenizer_files(const std::filesystem::path& from, const std::filesystem::path& to);
 
 // Writes (or completes) <dir>/tokenizer_config.json so that Hugging Face's tokenizers see what attune

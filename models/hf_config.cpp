@@ -174,10 +174,25 @@ const json& pretrained_config_defaults() {
 
 }  // namespace
 
+bool is_classic_model_type(const std::string& model_type) {
+  return model_type == kLstmModelType || model_type == kTfidfLogregModelType;
+}
+
 HFConfig default_hf_config(const std::string& model_type) {
   HFConfig c;
   c.model_type = model_type;
-  if (model_type == "roberta") {
+  if (is_classic_model_type(model_type)) {
+    // Keras-sized LSTM defaults (Embedding 100, LSTM 64, Dropout 0.5); tfidf uses vocab_size only.
+    c.vocab_size = 2;
+    c.embedding_size = 100;
+    c.hidden_size = 64;
+    c.hidden_dropout_prob = 0.5;
+    c.max_position_embeddings = 20;
+    c.num_hidden_layers = 1;
+    c.num_attention_heads = 1;
+    c.intermediate_size = 1;
+    c.pad_token_id = 0;
+  } else if (model_type == "roberta") {
     c.vocab_size = 50265;
     c.pad_token_id = 1;
     c.bos_token_id = 0;
@@ -205,11 +220,29 @@ HFConfig parse_hf_config(const json& j, const std::string& origin) {
   if (!r.has("model_type") || !j.at("model_type").is_string())
     r.fail("model_type", std::string("a string, one of ") + kSupportedModelTypes);
   const std::string type = j.at("model_type").get<std::string>();
-  if (type != "roberta" && type != "bert" && type != "deberta-v2")
+  if (type != "roberta" && type != "bert" && type != "deberta-v2" && !is_classic_model_type(type))
     throw InputError(origin + ": model_type \"" + type +
                      "\" is not supported (supported: " + kSupportedModelTypes + ")");
   HFConfig c = default_hf_config(type);
   c.raw = j;
+  if (is_classic_model_type(type)) {
+    if (r.has("architectures") && j.at("architectures").is_array())
+      for (const auto& v : j.at("architectures"))
+        if (v.is_string()) c.architectures.push_back(v.get<std::string>());
+    c.vocab_size = r.integer("vocab_size", c.vocab_size, /*min_value=*/1);
+    c.embedding_size = r.integer("embedding_size", c.embedding_size, /*min_value=*/1);
+    c.hidden_size = r.integer("hidden_size", c.hidden_size, /*min_value=*/1);
+    c.hidden_dropout_prob = r.number("hidden_dropout_prob", c.hidden_dropout_prob, 0.0, 1.0);
+    c.max_position_embeddings =
+        r.integer("max_position_embeddings", c.max_position_embeddings, /*min_value=*/1);
+    c.pad_token_id = r.integer("pad_token_id", c.pad_token_id, /*min_value=*/0);
+    c.problem_type = r.string("problem_type", "");
+    c.torch_dtype = r.string("torch_dtype", c.torch_dtype);
+    parse_labels(r, c);
+    if (c.pad_token_id >= c.vocab_size)
+      r.fail("pad_token_id", "an id below vocab_size " + std::to_string(c.vocab_size));
+    return c;
+  }
   if (r.has("architectures")) {
     const json& a = j.at("architectures");
     if (!a.is_null()) {
@@ -292,6 +325,8 @@ void set_num_labels(HFConfig& config, int64_t n) {
 }
 
 std::string sequence_classification_architecture(const std::string& model_type) {
+  if (model_type == kLstmModelType) return "AttuneLstmForSequenceClassification";
+  if (model_type == kTfidfLogregModelType) return "AttuneTfidfLogisticRegression";
   if (model_type == "roberta") return "RobertaForSequenceClassification";
   if (model_type == "bert") return "BertForSequenceClassification";
   if (model_type == "deberta-v2") return "DebertaV2ForSequenceClassification";
@@ -300,6 +335,26 @@ std::string sequence_classification_architecture(const std::string& model_type) 
 }
 
 json to_json(const HFConfig& c) {
+  if (is_classic_model_type(c.model_type)) {
+    json out = {{"model_type", c.model_type},
+                {"vocab_size", c.vocab_size},
+                {"pad_token_id", c.pad_token_id},
+                {"torch_dtype", c.torch_dtype}};
+    if (!c.architectures.empty()) out["architectures"] = c.architectures;
+    if (c.model_type == kLstmModelType) {
+      out["embedding_size"] = c.embedding_size;
+      out["hidden_size"] = c.hidden_size;
+      out["hidden_dropout_prob"] = c.hidden_dropout_prob;
+      out["max_position_embeddings"] = c.max_position_embeddings;
+    }
+    if (!c.problem_type.empty()) out["problem_type"] = c.problem_type;
+    json id2label = json::object(), label2id = json::object();
+    for (const auto& [id, name] : c.id2label) id2label[std::to_string(id)] = name;
+    for (const auto& [name, id] : c.label2id) label2id[name] = id;
+    out["id2label"] = id2label;
+    out["label2id"] = label2id;
+    return out;
+  }
   json out = c.raw.is_object() ? c.raw : json::object();
   // Properties and private fields that from_pretrained accepts but save_pretrained never writes.
   for (const char* key :

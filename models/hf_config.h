@@ -56,8 +56,15 @@ struct HFConfig {
   int64_t num_labels() const { return id2label.empty() ? 2 : static_cast<int64_t>(id2label.size()); }
 };
 
-// The model types attune implements, for error messages: "roberta, bert, deberta-v2".
-constexpr const char* kSupportedModelTypes = "roberta, bert, deberta-v2";
+// The model types attune implements, for error messages. The two attune-* types are the classic baselines
+// (models/lstm_classifier.h, models/tfidf_logreg.h): their config.json holds only the fields they use
+// (vocab_size, embedding_size, hidden_size, hidden_dropout_prob, max_position_embeddings = the padded
+// sequence length, pad_token_id, labels); transformers does not know them.
+constexpr const char* kSupportedModelTypes = "roberta, bert, deberta-v2, attune-lstm, attune-tfidf-logreg";
+inline constexpr const char* kLstmModelType = "attune-lstm";
+inline constexpr const char* kTfidfLogregModelType = "attune-tfidf-logreg";
+// attune-lstm or attune-tfidf-logreg.
+bool is_classic_model_type(const std::string& model_type);
 // The transformers version whose config.json / checkpoint layout we write.
 constexpr const char* kTransformersVersion = "4.49.0.dev0";
 

@@ -6,8 +6,10 @@
 #include "base/strings.h"
 #include "models/bert.h"
 #include "models/deberta_v2.h"
+#include "models/lstm_classifier.h"
 #include "models/roberta.h"
 #include "models/safetensors.h"
+#include "models/tfidf_logreg.h"
 
 namespace attune::models {
 
@@ -47,6 +49,7 @@ bool under_any(const std::string& key, const std::vector<std::string>& modules) 
 }  // namespace
 
 std::string base_model_prefix(const std::string& model_type) {
+  if (is_classic_model_type(model_type)) return model_type;  // no base model inside: keys are top-level
   if (model_type == "roberta") return "roberta";
   if (model_type == "bert") return "bert";
   if (model_type == "deberta-v2") return "deberta";
@@ -73,6 +76,8 @@ std::shared_ptr<SequenceClassifier> create_model(const HFConfig& config, uint64_
   if (config.model_type == "roberta") return make_roberta(config);
   if (config.model_type == "bert") return make_bert(config);
   if (config.model_type == "deberta-v2") return make_deberta_v2(config);
+  if (config.model_type == kLstmModelType) return std::make_shared<LstmClassifier>(config);
+  if (config.model_type == kTfidfLogregModelType) return std::make_shared<TfidfLogreg>(config);
   throw InputError("model_type \"" + config.model_type + "\" is not supported (expected one of " +
                    kSupportedModelTypes + ")");
 }

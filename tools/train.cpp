@@ -25,12 +25,16 @@ using trainer::Config;
 // The --help text after the options: what the config holds.
 constexpr const char* kConfigHelp =
     R"(CONFIG (YAML; Hugging Face key names; every key but the required ones has a default):
-  model     name_or_path (required: a HF model dir or a hub name found in the HF cache),
+  model     type (transformer|tfidf_logreg|lstm; default transformer: the classic baselines fit
+            their own tokenizer and weights from scratch: tfidf_logreg {ngram_max, min_df,
+            max_features, C: [grid], cv_folds, max_iter, tol}, lstm {num_words, oov_token,
+            embedding_dim, units, dropout}, trained by the loop with peft.method full),
+            name_or_path (required for transformers: a HF model dir or a hub name in the HF cache),
             fallback (none|embedded), max_length, num_threads, tokenizer (a tokenizer dir),
             random_init {model_type, hidden_size, num_hidden_layers, num_attention_heads,
             intermediate_size, ...}: a small random encoder for tests and benchmarks only
   data      train_file, validation_file, test_file (CSV with a header; required unless generate
-            or split), generate {preset: binary|discovery4|4class, seed, holdout_templates, out_dir},
+            or split), generate {preset: binary|discovery4|4class|ctf, seed, holdout_templates, out_dir},
             split {file: one labeled CSV, train, validation, test (fractions, default 0.8/0.1/0.1),
             seed, out_dir}, group_rare {min_count, label: Z999} (labels with fewer observations than
             min_count merged before the split; needs split),
@@ -76,6 +80,21 @@ std::string summary(const Config& c) {
                                                  std::to_string(c.data.generate->seed) + ")"
                                            : c.data.train_file;
   const auto& t = c.training;
+  if (c.model.type == "tfidf_logreg") {
+    const auto& lr = *c.model.tfidf_logreg;
+    std::string grid;
+    for (const double v : lr.C) grid += (grid.empty() ? "" : ",") + format_number(v);
+    return "train: tfidf_logreg (1.." + std::to_string(lr.ngram_max) +
+           "-grams, L2 logistic regression, C in {" + grid + "}" +
+           (lr.C.size() > 1 ? ", " + std::to_string(lr.cv_folds) + "-fold CV" : "") + ") | data " + data +
+           " | -> " + t.output_dir;
+  }
+  if (c.model.type == "lstm") {
+    const auto& l = *c.model.lstm;
+    model = "lstm (embedding " + std::to_string(l.embedding_dim) + ", " + std::to_string(l.units) +
+            " units, dropout " + format_number(l.dropout) + ", " + std::to_string(c.model.max_length) +
+            " words)";
+  }
   const std::string length = t.max_steps > 0 ? std::to_string(t.max_steps) + " steps"
                                              : format_number(t.num_train_epochs) + " epochs";
   return "train: " + model + " + " + method + " | data " + data + " | " + length + " x batch " +
@@ -89,9 +108,9 @@ int run(int argc, char** argv) {
   // OpenMP threads that spin while idle make a busy 2-core machine many times slower (docs/performance.md).
   cli::ensure_omp_wait_policy(argc, argv);
   CLI::App app{
-      "Fine-tune a transformer encoder (RoBERTa, DeBERTa-v3, BERT) with LoRA or BitFit to classify\n"
-      "command lines into MITRE ATT&CK techniques: data, training, test report and export, from\n"
-      "one YAML config.",
+      "Fine-tune a transformer encoder (RoBERTa, DeBERTa-v3, BERT) with LoRA or BitFit, or fit a\n"
+      "TF-IDF + logistic-regression or LSTM baseline, to classify command lines into MITRE ATT&CK\n"
+      "techniques: data, training, test report and export, from one YAML config.",
       "train"};
   std::string config_path;
   std::vector<std::string> sets;

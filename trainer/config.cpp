@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "base/errors.h"
 #include "base/file_io.h"
@@ -242,6 +243,27 @@ struct Reader {
       bad(where, path, range.describe() + " (or null)", node);
     out = v;
   }
+  void number_list(const std::string& key, std::vector<double>& out, const NumRange& range) {
+    std::string path, where;
+    const YAML::Node node = find(key, path, where);
+    if (absent(node)) return;
+    const std::string expected = "a non-empty list of numbers, each " + range.describe().substr(2);
+    std::vector<double> values;
+    if (plain_scalar(node)) {  // one value stands for a list of one
+      double v = 0;
+      if (!parse_double(node.Scalar(), v) || !range.contains(v)) bad(where, path, expected, node);
+      values.push_back(v);
+    } else {
+      if (!node.IsSequence() || node.size() == 0) bad(where, path, expected, node);
+      for (const auto& item : node) {
+        double v = 0;
+        if (!plain_scalar(item) || !parse_double(item.Scalar(), v) || !range.contains(v))
+          bad(where, path, expected, node);
+        values.push_back(v);
+      }
+    }
+    out = std::move(values);
+  }
   void boolean(const std::string& key, bool& out) {
     std::string path, where;
     const YAML::Node node = find(key, path, where);
@@ -318,12 +340,45 @@ struct Reader {
   }
 };
 
+// model.type: a classic kind (tfidf_logreg, lstm) is fitted from scratch, tokenizer included, so the
+// backbone keys have no meaning; its section gets its defaults, peft.method is full and training.bf16 off
+// unless given (both models are fp32 models).
+void resolve_model_type(Config& c, const Context& ctx) {
+  auto& m = c.model;
+  const bool tfidf = m.type == "tfidf_logreg", lstm = m.type == "lstm";
+  if (m.tfidf_logreg && !tfidf)
+    fail(ctx.at("model.tfidf_logreg"),
+         "model.tfidf_logreg: expected model.type tfidf_logreg beside it, got '" + m.type + "'");
+  if (m.lstm && !lstm)
+    fail(ctx.at("model.lstm"), "model.lstm: expected model.type lstm beside it, got '" + m.type + "'");
+  if (!m.classic()) return;
+  if (tfidf && !m.tfidf_logreg) m.tfidf_logreg.emplace();
+  if (lstm && !m.lstm) m.lstm.emplace();
+  for (const auto& [key, set] :
+       {std::pair{"model.name_or_path", !m.name_or_path.empty()},
+        std::pair{"model.fallback", m.fallback != "none"}, std::pair{"model.tokenizer", !m.tokenizer.empty()},
+        std::pair{"model.random_init", m.random_init.has_value()}})
+    if (set)
+      fail(ctx.at(key), std::string(key) + ": not used with model.type " + m.type +
+                            " (it fits its own tokenizer and weights from the training split); remove it");
+  if (c.pretrain)
+    fail(ctx.at("model.type"), "model.type: pretrain needs a transformer, got '" + m.type + "'");
+  if (!ctx.given.count("peft.method")) c.peft.method = "full";
+  if (c.peft.method != "full")
+    fail(ctx.at("peft.method"), "peft.method: expected full with model.type " + m.type + ", got '" +
+                                    c.peft.method + "' (PEFT adapts pretrained transformers)");
+  if (!ctx.given.count("training.bf16")) c.training.bf16 = false;
+  if (tfidf && m.tfidf_logreg->C.size() > 1 && m.tfidf_logreg->cv_folds < 2)
+    fail(ctx.at("model.tfidf_logreg.cv_folds"), "model.tfidf_logreg.cv_folds: expected at least 2");
+}
+
 void resolve(Config& c, const Context& ctx) {
   std::vector<std::string> missing;
   // A pretrain config reads text, not labeled splits, and may train its own tokenizer.
   const bool pretrain = c.pretrain.has_value();
   const bool trains_tokenizer = pretrain && c.pretrain->tokenizer.train != "none";
-  if (!c.model.random_init && c.model.name_or_path.empty()) missing.push_back("model.name_or_path");
+  if (!c.model.classic() && !c.model.random_init && c.model.name_or_path.empty())
+    missing.push_back("model.name_or_path");
   if (c.model.random_init && c.model.tokenizer.empty() && !trains_tokenizer)
     missing.push_back("model.tokenizer");
   bool missing_files = false;
@@ -359,6 +414,8 @@ void resolve(Config& c, const Context& ctx) {
            "model.random_init.max_position_embeddings: expected 0 or at least model.max_length (" +
                std::to_string(c.model.max_length) + "), got " + std::to_string(ri->max_position_embeddings));
   }
+
+  resolve_model_type(c, ctx);
 
   auto& d = c.data;
   if (d.generate) {
@@ -410,17 +467,22 @@ void resolve(Config& c, const Context& ctx) {
     // Beside data.generate, the generated all.csv is split (the ctf preset writes one).
     if (d.generate && s.file.empty())
       s.file = (std::filesystem::path(d.generate->out_dir) / "all.csv").string();
-    for (const char* key : {"data.train_file", "data.validation_file", "data.test_file"})
-      if (ctx.given.count(key))
-        fail(ctx.at(key), std::string(key) + ": expected none beside data.split (it writes the splits)");
     if (std::abs(s.train + s.validation + s.test - 1.0) > 1e-9)
       fail(ctx.at("data.split"), "data.split: expected train + validation + test = 1, got " +
                                      schema::format_number(s.train + s.validation + s.test));
     if (s.out_dir.empty()) s.out_dir = (std::filesystem::path(t.output_dir) / "data").string();
     const std::filesystem::path dir = s.out_dir;
-    d.train_file = (dir / "train.csv").string();
-    d.validation_file = (dir / "validation.csv").string();
-    d.test_file = (dir / "test.csv").string();
+    // The split files are data.split's own; a resolved config names them, anything else is a conflict.
+    for (const auto& [key, file, name] :
+         {std::tuple{"data.train_file", &d.train_file, "train.csv"},
+          std::tuple{"data.validation_file", &d.validation_file, "validation.csv"},
+          std::tuple{"data.test_file", &d.test_file, "test.csv"}}) {
+      const std::string own = (dir / name).string();
+      if (ctx.given.count(key) && *file != own)
+        fail(ctx.at(key),
+             std::string(key) + ": expected none beside data.split (it writes the splits to " + own + ")");
+      *file = own;
+    }
   }
   if (d.group_rare) {
     if (!d.split)
@@ -535,6 +597,12 @@ struct Writer {
       *out << YAML::Null;
   }
   void boolean(const std::string& k, bool v) { key(k), *out << (v ? "true" : "false"); }
+  void number_list(const std::string& k, const std::vector<double>& v, const NumRange&) {
+    key(k);
+    *out << YAML::Flow << YAML::BeginSeq;
+    for (const double x : v) *out << schema::format_number(x);
+    *out << YAML::EndSeq;
+  }
   void list(const std::vector<std::string>& items) {
     *out << YAML::Flow << YAML::BeginSeq;
     for (const auto& item : items) text(item);

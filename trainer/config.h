@@ -30,13 +30,42 @@ struct RandomInitConfig {
   double attention_probs_dropout_prob = 0.1;
 };
 
+// model.tfidf_logreg: TF-IDF over the artifact-aware terms (data/tokenizers/term_tokenizer.h) and
+// multinomial logistic regression with L2, C chosen by stratified k-fold cross-validation on train.
+struct TfidfLogregConfig {
+  int64_t ngram_max = 2;                      // terms are 1..ngram_max-grams of tokens
+  int64_t min_df = 1;                         // a term in fewer training texts is dropped
+  int64_t max_features = 0;                   // keep the most frequent terms only; 0 = all
+  std::vector<double> C = {0.1, 1, 10, 100};  // the grid (one value: no cross-validation)
+  int64_t cv_folds = 3;
+  int64_t max_iter = 1000;  // L-BFGS iterations per fit
+  double tol = 1e-6;        // converged when the largest |gradient| is at most this
+};
+
+// model.lstm: a Keras-style word tokenizer and Embedding -> LSTM -> Dropout -> Dense
+// (models/lstm_classifier.h), trained by the training loop (peft.method full) with the training.* settings.
+struct LstmConfig {
+  int64_t num_words = 10000;        // the tokenizer keeps ids below this (the most frequent words)
+  std::string oov_token = "<OOV>";  // the id of every other word
+  int64_t embedding_dim = 100;
+  int64_t units = 64;  // LSTM hidden size
+  double dropout = 0.5;
+};
+
 struct ModelConfig {
+  // transformer: a pretrained encoder with PEFT; tfidf_logreg and lstm: the classic baselines, fitted from
+  // scratch on the training split (their tokenizer too).
+  std::string type = "transformer";  // transformer | tfidf_logreg | lstm
   std::string name_or_path;       // a HF model dir, or a hub name found in the HF cache; "" with random_init
   std::string fallback = "none";  // none | embedded: use the embedded small checkpoint when not found
   int64_t max_length = 128;       // tokens per example, specials included
   int64_t num_threads = 0;        // torch intra-op threads; 0 = all cores
   std::string tokenizer;          // a tokenizer dir; "" = the model dir's own tokenizer files
   std::optional<RandomInitConfig> random_init;
+  std::optional<TfidfLogregConfig> tfidf_logreg;  // resolved: present exactly when type is tfidf_logreg
+  std::optional<LstmConfig> lstm;                 // resolved: present exactly when type is lstm
+
+  bool classic() const { return type != "transformer"; }
 };
 
 // data.generate: make the data set with gen-data's generator before training.

@@ -65,6 +65,10 @@ struct KeyCollector {
     add(key);
   }
   template <class T>
+  void number_list(const std::string& key, T&, const NumRange&) {
+    add(key);
+  }
+  template <class T>
   void boolean(const std::string& key, T&) {
     add(key);
   }

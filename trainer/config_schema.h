@@ -61,7 +61,8 @@ using Choices = std::vector<std::string>;
 
 // Visitors provide: block(key, Struct&, fn) for a section that is always there, section(key,
 // std::optional<Struct>&, fn) for one that may be null, and string, choice, integer, number,
-// optional_number (null: unset), boolean, string_list, modules, class_weights, resume for single keys.
+// optional_number (null: unset), number_list (a non-empty list), boolean, string_list, modules,
+// class_weights, resume for single keys.
 
 template <class C, class V>
 void visit_random_init(C& c, V& v) {
@@ -77,13 +78,36 @@ void visit_random_init(C& c, V& v) {
 }
 
 template <class C, class V>
+void visit_tfidf_logreg(C& c, V& v) {
+  v.integer("ngram_max", c.ngram_max, between(1, 5));
+  v.integer("min_df", c.min_df, at_least(1));
+  v.integer("max_features", c.max_features, at_least(0));
+  v.number_list("C", c.C, positive());
+  v.integer("cv_folds", c.cv_folds, between(2, 20));
+  v.integer("max_iter", c.max_iter, between(1, 1'000'000));
+  v.number("tol", c.tol, positive());
+}
+
+template <class C, class V>
+void visit_lstm(C& c, V& v) {
+  v.integer("num_words", c.num_words, between(3, 10'000'000));
+  v.string("oov_token", c.oov_token);
+  v.integer("embedding_dim", c.embedding_dim, between(1, 4096));
+  v.integer("units", c.units, between(1, 4096));
+  v.number("dropout", c.dropout, half_open(0, 1));
+}
+
+template <class C, class V>
 void visit_model(C& c, V& v) {
+  v.choice("type", c.type, Choices{"transformer", "tfidf_logreg", "lstm"});
   v.string("name_or_path", c.name_or_path);
   v.choice("fallback", c.fallback, Choices{"none", "embedded"});
   v.integer("max_length", c.max_length, between(8, 4096));
   v.integer("num_threads", c.num_threads, between(0, 1024));
   v.string("tokenizer", c.tokenizer);
   v.section("random_init", c.random_init, [](auto& s, auto& sv) { visit_random_init(s, sv); });
+  v.section("tfidf_logreg", c.tfidf_logreg, [](auto& s, auto& sv) { visit_tfidf_logreg(s, sv); });
+  v.section("lstm", c.lstm, [](auto& s, auto& sv) { visit_lstm(s, sv); });
 }
 
 template <class C, class V>

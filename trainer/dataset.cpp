@@ -125,10 +125,25 @@ void write_split(const Config& config) {
             << splits.test.size() << " test rows in " << dir.string() << "\n";
 }
 
-Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
-                     const std::optional<data::LabelMap>& fixed_labels) {
+void prepare_data(const Config& config) {
   ensure_generated(config);
   if (config.data.split) write_split(config);
+}
+
+std::vector<std::string> training_texts(const Config& config) {
+  std::optional<std::set<std::string>> allowed;
+  if (config.data.labels)
+    allowed = std::set<std::string>(config.data.labels->begin(), config.data.labels->end());
+  std::vector<std::string> texts;
+  for (auto& e : data::read_examples(config.data.train_file, columns_of(config), allowed))
+    texts.push_back(std::move(e.text));
+  if (texts.empty()) throw InputError(config.data.train_file + ": no training rows");
+  return texts;
+}
+
+Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
+                     const std::optional<data::LabelMap>& fixed_labels, bool prepare) {
+  if (prepare) prepare_data(config);
   const auto columns = columns_of(config);
   const auto start = std::chrono::steady_clock::now();
   Dataset d;

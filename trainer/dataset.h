@@ -35,10 +35,18 @@ bool ensure_generated(const Config& config);
 // split and label) into data.split.out_dir. Deterministic: the same file and seed give the same files.
 void write_split(const Config& config);
 
-// Reads and tokenizes every split. `labels` fixes the label map (a model that already has one); otherwise
-// it comes from data.labels or the training set.
+// Makes the split files the config reads: ensure_generated, then write_split with data.split.
+void prepare_data(const Config& config);
+
+// The texts of the training split (rows of data.labels only, when given), after prepare_data: what the
+// classic model kinds fit their tokenizer on.
+std::vector<std::string> training_texts(const Config& config);
+
+// Reads and tokenizes every split (prepare_data first, unless `prepare` is false because the caller did).
+// `labels` fixes the label map (a model that already has one); otherwise it comes from data.labels or the
+// training set.
 Dataset load_dataset(const Config& config, const data::Tokenizer& tokenizer,
-                     const std::optional<data::LabelMap>& labels = std::nullopt);
+                     const std::optional<data::LabelMap>& labels = std::nullopt, bool prepare = true);
 
 // Class weights per label id: "none" -> empty, "balanced" -> n / (k * count_c) (scikit-learn's), "list" ->
 // the configured values. InputError when the list does not match the labels.

@@ -32,6 +32,7 @@
 #include "peft/trainable.h"
 #include "trainer/backbone_config.h"
 #include "trainer/checkpoint.h"
+#include "trainer/classic.h"
 #include "trainer/dataset.h"
 #include "trainer/embedded.h"
 #include "trainer/train_loop.h"
@@ -163,6 +164,7 @@ std::string Backbone::describe() const {
 }
 
 Backbone resolve_backbone(const Config& config) {
+  if (config.model.classic()) return classic_backbone(config);
   Backbone b;
   const auto& m = config.model;
   if (m.random_init) {
@@ -209,6 +211,13 @@ std::unique_ptr<data::Tokenizer> load_run_tokenizer(const Config& config, const 
 RunModel build_model_for_config(const Config& config, const Backbone& backbone,
                                 const data::Tokenizer& tokenizer, const std::vector<std::string>& labels,
                                 bool verbose) {
+  if (config.model.classic()) {
+    RunModel built = build_classic_model(config, tokenizer, labels);
+    if (verbose)
+      std::cout << config.model.type << ": " << peft::trainable_summary(peft::count_parameters(*built.model))
+                << "\n";
+    return built;
+  }
   RunModel built;
   const auto seed = static_cast<uint64_t>(config.training.seed);
   if (config.model.random_init) {
@@ -301,10 +310,16 @@ void run_training(const Config& config) {
     const fs::path resolved = out / "resolved_config.yaml";
     std::ofstream(resolved, std::ios::app) << "# backbone used: " << backbone.describe() << "\n";
   }
+  const bool classic = config.model.classic();
+  if (classic) {
+    // Nothing pretrained: the tokenizer is fitted on this run's training split.
+    prepare_data(config);
+    fit_classic_tokenizer(config, backbone);
+  }
   const auto tokenizer = load_run_tokenizer(config, backbone);
 
   // Data.
-  const Dataset dataset = load_dataset(config, *tokenizer);
+  const Dataset dataset = load_dataset(config, *tokenizer, std::nullopt, /*prepare=*/!classic);
   std::optional<int64_t> benign_id;
   if (config.export_.max_benign_fpr) benign_id = benign_label_id(config, dataset.labels.labels());
   const auto pad_stats = data::padding_stats(
@@ -343,11 +358,23 @@ void run_training(const Config& config) {
       static_cast<int>(config.model.num_threads), static_cast<int>(built.model->config.hidden_size));
   if (!threads_note.empty()) std::cout << threads_note << "\n";
 
-  // Training.
-  const auto outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id());
-  std::cout << "trained " << outcome.epochs_completed << " epochs (" << outcome.global_step << " steps"
-            << (outcome.stopped_early ? ", stopped early" : "") << ") in " << fixed(outcome.train_seconds, 1)
-            << " s, " << fixed(outcome.train_samples_per_second, 1) << " samples/s\n";
+  // Training: the loop, or (tfidf_logreg) L-BFGS with a cross-validated C.
+  nlohmann::json logreg_details;
+  LoopOutcome outcome;
+  if (config.model.type == "tfidf_logreg") {
+    auto fitted = fit_tfidf_logreg(static_cast<models::TfidfLogreg&>(*built.model), dataset, config);
+    outcome = fitted.loop;
+    logreg_details = fitted.details;
+  } else {
+    outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id());
+  }
+  if (config.model.type == "tfidf_logreg")
+    std::cout << "fitted in " << fixed(outcome.train_seconds, 1) << " s (cross-validation included)\n";
+  else
+    std::cout << "trained " << outcome.epochs_completed << " epochs (" << outcome.global_step << " steps"
+              << (outcome.stopped_early ? ", stopped early" : "") << ") in "
+              << fixed(outcome.train_seconds, 1) << " s, " << fixed(outcome.train_samples_per_second, 1)
+              << " samples/s\n";
 
   // Export, then the test report on the model as exported.
   inference::Preprocessing pre = run_preprocessing(config, backbone, dataset.labels.labels());
@@ -385,6 +412,7 @@ void run_training(const Config& config) {
   nlohmann::json test_json;
   evaluate_split(dataset.test, "test", test_json);
   nlohmann::json summary = {{"backbone", backbone.to_json()},
+                            {"model_type", config.model.type},
                             {"method", config.peft.method},
                             {"epochs_completed", outcome.epochs_completed},
                             {"global_step", outcome.global_step},
@@ -400,6 +428,7 @@ void run_training(const Config& config) {
                              {{"bucketed_tokens", pad_stats.bucketed_tokens},
                               {"max_length_tokens", pad_stats.max_length_tokens},
                               {"saved_fraction", pad_stats.saved_fraction()}}}};
+  if (!logreg_details.is_null()) summary["logreg"] = logreg_details;
   if (dataset.stress) evaluate_split(*dataset.stress, "stress", summary["stress"]);
   if (dataset.real_benign || dataset.real_attacks) {
     // The real-data proxy: real command lines none of which was trained on.
@@ -441,6 +470,11 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
   if (!fs::exists(config_file))
     throw InputError(run_dir.string() + ": not a run dir (expected resolved_config.yaml, written by train)");
   const Config config = load_config(config_file);
+  if (config.model.type == "tfidf_logreg")
+    throw InputError(run_dir.string() +
+                     ": a tfidf_logreg run keeps no checkpoint (it is fitted in one go); its "
+                     "export is " +
+                     config.export_.dir + "/merged, written by train");
   const fs::path checkpoint = find_checkpoint(run_dir);
   if (checkpoint.empty())
     throw InputError(run_dir.string() +

@@ -7,7 +7,9 @@
 #include "base/errors.h"
 #include "data/tokenizers/byte_level_bpe.h"
 #include "data/tokenizers/sentencepiece_tokenizer.h"
+#include "data/tokenizers/term_tokenizer.h"
 #include "data/tokenizers/unicode.h"
+#include "data/tokenizers/word_tokenizer.h"
 #include "data/tokenizers/wordpiece.h"
 
 namespace attune::data {
@@ -37,6 +39,10 @@ const char* to_string(TokenizerKind kind) {
       return "SentencePiece";
     case TokenizerKind::kWordPiece:
       return "WordPiece";
+    case TokenizerKind::kWord:
+      return "word";
+    case TokenizerKind::kTerms:
+      return "TF-IDF terms";
   }
   return "?";
 }
@@ -85,6 +91,7 @@ void Tokenizer::finish_setup(const std::vector<std::pair<std::string, std::strin
 }
 
 std::int64_t Tokenizer::num_special_tokens(bool pair) const {
+  if (special_.cls < 0 && special_.sep < 0) return 0;  // word and term tokenizers: no specials
   if (!pair) return 2;
   return kind_ == TokenizerKind::kByteLevelBpe ? 4 : 3;
 }
@@ -104,7 +111,7 @@ std::vector<std::int64_t> Tokenizer::content_ids(const std::string& text) const 
       encode_plain(piece, ids);
     }
   };
-  if (splitter_.empty()) {
+  if (splitter_.empty() || input.empty()) {  // "" reaches encode_plain (word/term tokenizers: never empty)
     encode_text(input);
     return ids;
   }
@@ -128,7 +135,7 @@ std::vector<std::int64_t> Tokenizer::encode(const std::string& text, bool add_sp
                        std::to_string(num_special_tokens(false)) + " special tokens");
     if (static_cast<std::int64_t>(ids.size()) > budget) ids.resize(static_cast<std::size_t>(budget));
   }
-  if (!add_special_tokens) return ids;
+  if (!add_special_tokens || num_special_tokens(false) == 0) return ids;
   std::vector<std::int64_t> out;
   out.reserve(ids.size() + 2);
   out.push_back(special_.cls);
@@ -155,6 +162,7 @@ Encoding Tokenizer::encode_pair(const std::string& text, const std::string& text
       }
     }
   }
+  if (num_special_tokens(true) == 0) add_special_tokens = false;
   Encoding out;
   if (add_special_tokens) out.ids.push_back(special_.cls);
   out.ids.insert(out.ids.end(), a.begin(), a.end());
@@ -247,10 +255,16 @@ std::int64_t Tokenizer::vocab_size() const {
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::filesystem::path& dir, TokenizerOptions options) {
   namespace fs = std::filesystem;
-  const std::string expected = "spm.model, vocab.json + merges.txt, vocab.txt or tokenizer.json";
+  const std::string expected =
+      "spm.model, vocab.json + merges.txt, vocab.txt, tokenizer.json, word_index.json (word) or "
+      "tfidf_vectorizer.json (TF-IDF terms)";
   if (!fs::is_directory(dir))
     throw InputError(dir.string() + ": not a directory (expected a tokenizer dir with " + expected + ")");
   TokenizerConfig config = read_tokenizer_config(dir);
+  if (fs::exists(dir / WordTokenizer::kFileName))
+    return WordTokenizer::from_file(dir / WordTokenizer::kFileName, options, std::move(config));
+  if (fs::exists(dir / TermTokenizer::kFileName))
+    return TermTokenizer::from_file(dir / TermTokenizer::kFileName, options, std::move(config));
   if (fs::exists(dir / "spm.model"))
     return std::make_unique<SentencePieceTokenizer>(dir / "spm.model", options, std::move(config));
   if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt"))

@@ -23,7 +23,9 @@ struct TokenizerOptions {
   bool lowercase = false;  // Python's str.lower() on every text before tokenizing (travels with the model)
 };
 
-enum class TokenizerKind { kByteLevelBpe, kSentencePiece, kWordPiece };
+// kWord and kTerms are fitted by train for the classic model kinds (word_tokenizer.h, term_tokenizer.h);
+// they have no [CLS]/[SEP], so encode() adds no special tokens for them.
+enum class TokenizerKind { kByteLevelBpe, kSentencePiece, kWordPiece, kWord, kTerms };
 const char* to_string(TokenizerKind kind);
 
 // Special token ids; -1 where the vocabulary has no such token.

@@ -135,4 +135,11 @@ TokenizerConfig read_tokenizer_config(const std::filesystem::path& dir) {
   return config;
 }
 
+const nlohmann::json& required_key(const nlohmann::json& object, const std::string& file, const char* name,
+                                   bool (nlohmann::json::*is_type)() const noexcept, const char* expected) {
+  if (!object.contains(name) || !(object[name].*is_type)())
+    throw InputError(file + ": key " + name + ": expected " + expected);
+  return object[name];
+}
+
 }  // namespace attune::data

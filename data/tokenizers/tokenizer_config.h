@@ -41,4 +41,9 @@ void merge_added_tokens(const nlohmann::json& added_tokens, const std::string& w
 // Parses a whole JSON file; throws InputError naming it (and the parser's position) when it is not JSON.
 nlohmann::json read_json_file(const std::filesystem::path& path);
 
+// object[name] when it is there and `is_type` holds for it; else InputError "FILE: key NAME: expected
+// EXPECTED". For attune's own tokenizer files (word_index.json, tfidf_vectorizer.json).
+const nlohmann::json& required_key(const nlohmann::json& object, const std::string& file, const char* name,
+                                   bool (nlohmann::json::*is_type)() const noexcept, const char* expected);
+
 }  // namespace attune::data

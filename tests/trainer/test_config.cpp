@@ -441,3 +441,56 @@ TEST(Config, DataSplitWritesTheSplitsUnderTheOutputDirAndGroupRareNeedsIt) {
 
 }  // namespace
 }  // namespace attune::trainer
+
+namespace attune::trainer {
+namespace {
+
+TEST(Config, ClassicModelTypesResolveTheirSectionPeftAndPrecision) {
+  const Config t = parse_config("model:\n  type: tfidf_logreg\n" + kData, "configs/ctf_lr.yaml");
+  ASSERT_TRUE(t.model.tfidf_logreg.has_value());
+  EXPECT_EQ(t.model.tfidf_logreg->C, (std::vector<double>{0.1, 1, 10, 100}));
+  EXPECT_EQ(t.model.tfidf_logreg->cv_folds, 3);
+  EXPECT_FALSE(t.model.lstm.has_value());
+  EXPECT_EQ(t.peft.method, "full");
+  EXPECT_FALSE(t.training.bf16);
+  EXPECT_FALSE(t.export_.adapter);
+  EXPECT_EQ(parse_config(to_yaml(t), "resolved.yaml"), t);
+
+  const Config l = parse_config(
+      "model:\n  type: lstm\n  max_length: 20\n  lstm: {num_words: 500, units: 32}\n" + kData, "cfg.yaml");
+  ASSERT_TRUE(l.model.lstm.has_value());
+  EXPECT_EQ(l.model.lstm->num_words, 500);
+  EXPECT_EQ(l.model.lstm->units, 32);
+  EXPECT_EQ(l.model.lstm->embedding_dim, 100);
+  EXPECT_EQ(parse_config(to_yaml(l), "resolved.yaml"), l);
+
+  const Config one =
+      parse_config("model:\n  type: tfidf_logreg\n  tfidf_logreg: {C: 4}\n" + kData, "cfg.yaml");
+  EXPECT_EQ(one.model.tfidf_logreg->C, std::vector<double>{4});
+  // A transformer config says nothing of the classic sections.
+  EXPECT_FALSE(parse_config(kMinimal, "cfg.yaml").model.tfidf_logreg.has_value());
+}
+
+TEST(Config, ClassicModelTypesRejectBackboneKeysAndOtherMethods) {
+  EXPECT_NE(error_of([] {
+              parse_config("model:\n  type: lstm\n  name_or_path: roberta-base\n" + kData, "c.yaml");
+            }).find("model.name_or_path: not used with model.type lstm"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_config("model:\n  type: tfidf_logreg\n" + kData + "peft: {method: lora}\n", "c.yaml");
+            }).find("peft.method: expected full with model.type tfidf_logreg"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_config(kModel + "  lstm: {units: 8}\n" + kData, "c.yaml");
+            }).find("model.lstm: expected model.type lstm beside it"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              parse_config("model:\n  type: tfidf_logreg\n  tfidf_logreg: {C: [1, -2]}\n" + kData, "c.yaml");
+            }).find("model.tfidf_logreg.C: expected a non-empty list of numbers"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("model:\n  type: svm\n" + kData, "c.yaml"); }).find("model.type"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace attune::trainer
