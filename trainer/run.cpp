@@ -20,6 +20,7 @@
 #include "inference/calibration.h"
 #include "inference/evaluation.h"
 #include "inference/export_dir.h"
+#include "inference/model_card.h"
 #include "inference/operating_point_report.h"
 #include "inference/real_data.h"
 #include "inference/report.h"
@@ -33,6 +34,7 @@
 #include "trainer/backbone_config.h"
 #include "trainer/checkpoint.h"
 #include "trainer/classic.h"
+#include "trainer/config_schema.h"
 #include "trainer/dataset.h"
 #include "trainer/embedded.h"
 #include "trainer/train_loop.h"
@@ -144,6 +146,66 @@ void restore_calibration(const fs::path& run_dir, inference::Preprocessing& pre)
   if (c.contains("operating_point") && !c["operating_point"].is_null())
     pre.operating_point =
         inference::OperatingPoint::from_json(c["operating_point"], pre.labels, file.string());
+}
+
+// How the run trained, in words, for the model card.
+nlohmann::json card_settings(const Config& config) {
+  using schema::format_number;
+  const auto& t = config.training;
+  const auto& d = config.data;
+  std::string data = d.generate ? "gen-data preset " + d.generate->preset + " (seed " +
+                                      std::to_string(d.generate->seed) + ")"
+                     : d.split ? d.split->file
+                               : d.train_file;
+  if (d.split)
+    data += ", split " + format_number(d.split->train) + "/" + format_number(d.split->validation) + "/" +
+            format_number(d.split->test) + " (seed " + std::to_string(d.split->seed) + ")";
+  if (d.group_rare)
+    data += ", labels under " + format_number(d.group_rare->min_count) + " observations grouped as " +
+            d.group_rare->label;
+  nlohmann::json peft = nullptr;
+  if (config.peft.method == "lora") {
+    std::string targets = config.peft.target_modules.regex ? *config.peft.target_modules.regex
+                          : config.peft.target_modules.names.empty()
+                              ? std::string("the architecture's defaults")
+                              : join(config.peft.target_modules.names, ", ");
+    peft = "r " + std::to_string(config.peft.r) + ", lora_alpha " + format_number(config.peft.lora_alpha) +
+           ", lora_dropout " + format_number(config.peft.lora_dropout) + " on " + targets;
+  } else if (config.peft.method == "bitfit") {
+    peft = "only the biases (and the classification head) trained";
+  }
+  std::string training;
+  if (config.model.type == "tfidf_logreg") {
+    std::string grid;
+    for (const double c : config.model.tfidf_logreg->C) grid += (grid.empty() ? "" : ", ") + format_number(c);
+    training = "L-BFGS on the L2-regularised multinomial log-loss, C from {" + grid + "} by " +
+               std::to_string(config.model.tfidf_logreg->cv_folds) + "-fold stratified cross-validation";
+  } else {
+    training =
+        (t.max_steps > 0 ? std::to_string(t.max_steps) + " steps"
+                         : format_number(t.num_train_epochs) + " epochs") +
+        " at most, batch " + std::to_string(t.per_device_train_batch_size) + ", learning rate " +
+        format_number(t.learning_rate) + " (" + t.lr_scheduler_type + "), weight decay " +
+        format_number(t.weight_decay) + (t.bf16 ? ", bf16 autocast" : ", fp32") + ", seed " +
+        std::to_string(t.seed) +
+        (t.early_stopping_patience > 0 ? ", early stopping on " + t.metric_for_best_model + " (patience " +
+                                             std::to_string(t.early_stopping_patience) + ")"
+                                       : "");
+  }
+  training += t.use_sample_weights ? "; the count column (when present) weighs each row" : "";
+  return {{"model_type", config.model.type},
+          {"method", config.peft.method},
+          {"peft", peft},
+          {"training", training},
+          {"data", data}};
+}
+
+// README.md (the model card) in each export dir that exists.
+void write_model_cards(const Config& config, const nlohmann::json& summary,
+                       const inference::Preprocessing& pre, const fs::path& export_dir) {
+  for (const char* kind : {"merged", "adapter"})
+    if (fs::exists(export_dir / kind / inference::kAttuneFile))
+      inference::write_model_card(export_dir / kind, {summary, pre, card_settings(config), kind});
 }
 
 }  // namespace
@@ -456,6 +518,7 @@ void run_training(const Config& config) {
   summary["num_threads"] = at::get_num_threads();
   summary["peak_rss_mib"] = peak_rss_mib();
   write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
+  write_model_cards(config, summary, pre, export_dir);
   std::cout << "\nreports: " << (out / "test_report.txt").string()
             << "; backbone used: " << backbone.describe() << "\n";
 }
@@ -497,6 +560,13 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
   auto pre = run_preprocessing(config, backbone, state.labels);
   restore_calibration(run_dir, pre);
   export_run_model(config, backbone, built, pre, out, merged, adapter, dtype);
+  std::ifstream summary_in(run_dir / "run_summary.json");
+  const auto summary = nlohmann::json::parse(summary_in, nullptr, /*allow_exceptions=*/false);
+  if (summary.is_object())
+    write_model_cards(config, summary, pre, out);
+  else
+    std::cout << "export: no readable run_summary.json in " << run_dir.string()
+              << ": no model card (README.md)\n";
 }
 
 }  // namespace attune::trainer

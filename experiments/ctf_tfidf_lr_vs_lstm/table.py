@@ -57,6 +57,25 @@ def main():
     for name, label in [("ctf_tfidf_logreg", "TF-IDF + LR"), ("ctf_lstm", "LSTM"),
                         ("ctf_roberta_lora", "roberta-compact + LoRA")]:
         print(ctf_row(name, label, summary(os.path.join(res, name))))
+    seeds = os.path.join(res, "seeds")
+    if os.path.isdir(seeds):
+        print("\nctf preset over five splits (data.split.seed 1-5): mean ± sample standard deviation [min, max]:\n")
+        print("| model | accuracy | weighted F1 | macro F1 | train s |")
+        print("|---|---|---|---|---|")
+        for name, label in [("ctf_tfidf_logreg", "TF-IDF + LR"), ("ctf_lstm", "LSTM"),
+                            ("ctf_roberta_lora", "roberta-compact + LoRA")]:
+            runs = [json.load(open(os.path.join(seeds, f))) for f in sorted(os.listdir(seeds))
+                    if f.startswith(name + "-")]
+            if not runs:
+                continue
+            def stat(values):
+                m = sum(values) / len(values)
+                sd = (sum((v - m) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0.0
+                return f"{m:.4f} ± {sd:.4f} [{min(values):.4f}, {max(values):.4f}]"
+            print(f"| {label} ({len(runs)} splits) | {stat([r['test']['accuracy'] for r in runs])} | "
+                  f"{stat([r['test']['weighted_avg']['f1-score'] for r in runs])} | "
+                  f"{stat([r['test']['macro_avg']['f1-score'] for r in runs])} | "
+                  f"{sum(r['train_seconds'] for r in runs) / len(runs):.1f} |")
     print("\nmodel-card data: test accuracy argmax / at the operating point, macro F1, stress, real-data proxy "
           "(benign flagged / attacks flagged, exact technique) at argmax and at the operating point:\n")
     print("| model | test acc (argmax / op) | macro F1 | stress | real, argmax | real, operating point | train s |")

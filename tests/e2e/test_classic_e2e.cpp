@@ -101,6 +101,7 @@ TEST(ClassicE2E, TfidfLogregCrossValidatesCFitsToConvergenceAndExports) {
   EXPECT_EQ(s["logreg"]["sample_weights"], "count column");
   EXPECT_GE(s["test"]["accuracy"].get<double>(), 0.95) << s["test"].dump();
   const fs::path merged = t.dir / "run/export/merged";
+  EXPECT_NE(attune::testing::slurp(merged / "README.md").find("library_name: attune"), std::string::npos);
   for (const char* file : {"config.json", "model.safetensors", "tfidf_vectorizer.json", "attune.json"})
     EXPECT_TRUE(fs::exists(merged / file)) << file;
   EXPECT_EQ(read_json(merged / "config.json")["model_type"], "attune-tfidf-logreg");

@@ -15,8 +15,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using attune::testing::run_tool;
 using attune::testing::read_json;
+using attune::testing::run_tool;
 using attune::testing::ToolRun;
 using nlohmann::json;
 

@@ -99,6 +99,11 @@ void expect_merged_dir(const fs::path& dir) {
   // Hugging Face's tokenizer truncates where attune trained: model_max_length is attune.json's max_length.
   const json tokenizer = read_json(dir / "tokenizer_config.json");
   EXPECT_EQ(tokenizer["model_max_length"], read_json(dir / "attune.json")["max_length"]);
+  // The model card, from the run's results.
+  const std::string card = slurp(dir / "README.md");
+  EXPECT_EQ(card.rfind("---\nlibrary_name: transformers\n", 0), 0u) << card.substr(0, 200);
+  EXPECT_NE(card.find("pipeline_tag: text-classification"), std::string::npos);
+  EXPECT_NE(card.find("Confusion matrix (rows actual, columns predicted)"), std::string::npos);
 }
 
 // One finished run of a tiny config, shared by the tests that read it.
