@@ -5,6 +5,7 @@
 
 #include "base/errors.h"
 #include "base/file_io.h"
+#include "base/strings.h"
 #include "data/csv.h"
 #include "inference/auditd.h"
 
@@ -82,6 +83,10 @@ void parse_json_lines(const std::string& content, const std::string& field, Coll
     const auto bad_at = invalid_utf8_offset(raw);
     if (bad_at != std::string_view::npos) {
       out.bad(line, "invalid UTF-8 or a NUL byte at byte " + std::to_string(bad_at + 1));
+      continue;
+    }
+    if (json_nesting_depth(raw) > kMaxJsonDepth) {
+      out.bad(line, "the JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
       continue;
     }
     nlohmann::json value;

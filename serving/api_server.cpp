@@ -10,6 +10,7 @@
 
 #include "base/errors.h"
 #include "base/file_io.h"
+#include "base/strings.h"
 #include "data/csv.h"
 #include "inference/prediction_output.h"
 
@@ -25,13 +26,19 @@ constexpr auto kStopRetry = std::chrono::milliseconds(5);
 constexpr const char* kApiForm =
     R"(expected {"text": "..."}, {"texts": ["...", ...]} or {"auditd": "audit records"})";
 
+// Answers are written with invalid UTF-8 replaced by U+FFFD: an error message may quote the request's
+// bytes, and a dump that throws on them would turn a 400 into a 500.
+std::string dump(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string error_body(const std::string& message) {
-  return nlohmann::json{{"error", message}}.dump();
+  return dump(nlohmann::json{{"error", message}});
 }
 
 void answer(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(dump(body), "application/json");
 }
 
 void fail(httplib::Response& res, int status, const std::string& message) {
@@ -82,6 +89,9 @@ ApiRequest parse_api_request(const std::string& body, const ServeOptions& option
                              std::to_string(options.max_body_bytes));
   nlohmann::json j;
   try {
+    if (json_nesting_depth(body) > kMaxJsonDepth)
+      throw HttpError(400,
+                      "the JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels; " + kApiForm);
     j = nlohmann::json::parse(body);
   } catch (const nlohmann::json::exception& e) {
     std::string what = e.what();

@@ -432,6 +432,15 @@ TEST_F(PredictServe, ServeAnswersLikePredictAndStopsCleanly) {
   expect_error(c.Post("/api", "{\"txt\": \"whoami\"}", "application/json"), 400);
   expect_error(c.Post("/api", "{\"text\": 5}", "application/json"), 400);
   expect_error(c.Post("/api", "{\"texts\": [\"a\", 1]}", "application/json"), 400);
+  // Invalid UTF-8 is a bad request (once a 500: the error message quoting the bytes could not be written).
+  expect_error(c.Post("/api", "{\"text\": \"ab\xff\xfe\"}", "application/json"), 400);
+  expect_error(c.Post("/api", "{\"text\": \xff}", "application/json"), 400);
+  // Nesting is bounded before the parser recurses into it.
+  const auto deep = c.Post("/api", std::string(100, '[') + std::string(100, ']'), "application/json");
+  expect_error(deep, 400);
+  if (deep) {
+    EXPECT_NE(deep->body.find("nests deeper than 64 levels"), std::string::npos) << deep->body;
+  }
   expect_error(c.Post("/api", "{\"text\": \"\"}", "application/json"), 400);
   expect_error(c.Post("/api", "[\"whoami\"]", "application/json"), 400);
   expect_error(c.Post("/api", json{{"text", std::string(5000, 'a')}}.dump(), "application/json"), 413);

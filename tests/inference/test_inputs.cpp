@@ -169,3 +169,21 @@ TEST(Inputs, ArgumentTextsAreCheckedLikeLines) {
 
 }  // namespace
 }  // namespace attune::inference
+
+namespace attune::inference {
+namespace {
+
+TEST(Inputs, JsonLinesNestedTooDeepAreSkippedBeforeParsing) {
+  InputOptions o;
+  o.format = InputFormat::kJsonLines;
+  const std::string deep = "{\"text\": " + std::string(100000, '[') + std::string(100000, ']') + "}";
+  const auto got = parse_inputs("{\"text\": \"ok\"}\n" + deep + "\n", "in.jsonl", o);
+  ASSERT_EQ(got.texts.size(), 1u);
+  ASSERT_EQ(got.skipped.size(), 1u);
+  EXPECT_EQ(got.skipped[0].line, 2u);
+  EXPECT_NE(got.skipped[0].message.find("nests deeper than 64 levels"), std::string::npos)
+      << got.skipped[0].message;
+}
+
+}  // namespace
+}  // namespace attune::inference
