@@ -109,26 +109,44 @@ Preprocessing read_preprocessing(const fs::path& dir) {
   }
 }
 
+namespace {
+
+// Writes a whole dir beside its place (<dir>.partial) and renames it in, so that a kill at any moment
+// leaves the previous dir, no dir, or the new one, never a half-written one that a loader would accept.
+template <class Write>
+void write_dir_atomically(const fs::path& dir, Write write) {
+  const fs::path partial = dir.string() + ".partial";
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  write(partial);
+  fs::remove_all(dir);
+  fs::rename(partial, dir);
+}
+
+}  // namespace
+
 void export_adapter(const fs::path& dir, models::SequenceClassifier& model, const peft::LoraInfo& info,
                     const fs::path& tokenizer_dir, const Preprocessing& pre, torch::ScalarType dtype) {
-  fs::create_directories(dir);
-  peft::save_adapter(dir, model, info,
-                     dtype == torch::kFloat ? std::nullopt : std::optional<torch::Dtype>(dtype));
-  copy_tokenizer_files(tokenizer_dir, dir);
-  write_tokenizer_config(dir, pre);
-  write_preprocessing(dir, pre);
+  write_dir_atomically(dir, [&](const fs::path& to) {
+    peft::save_adapter(to, model, info,
+                       dtype == torch::kFloat ? std::nullopt : std::optional<torch::Dtype>(dtype));
+    copy_tokenizer_files(tokenizer_dir, to);
+    write_tokenizer_config(to, pre);
+    write_preprocessing(to, pre);
+  });
 }
 
 void export_merged(const fs::path& dir, models::SequenceClassifier& model, const fs::path& tokenizer_dir,
                    const Preprocessing& pre, torch::ScalarType dtype) {
   peft::merge_and_unload(model);
-  fs::create_directories(dir);
   // One label per row, as attune trains: transformers then picks cross-entropy for a given `labels`.
   if (model.config.problem_type.empty()) model.config.problem_type = "single_label_classification";
-  models::save_model(model, dir, dtype);
-  copy_tokenizer_files(tokenizer_dir, dir);
-  write_tokenizer_config(dir, pre);
-  write_preprocessing(dir, pre);
+  write_dir_atomically(dir, [&](const fs::path& to) {
+    models::save_model(model, to, dtype);
+    copy_tokenizer_files(tokenizer_dir, to);
+    write_tokenizer_config(to, pre);
+    write_preprocessing(to, pre);
+  });
 }
 
 LoadedModel load_model_dir(const fs::path& dir) {

@@ -56,6 +56,8 @@ void write_preprocessing(const std::filesystem::path& dir, const Preprocessing& 
 // tokenizer) and labels from config.json.
 Preprocessing read_preprocessing(const std::filesystem::path& dir);
 
+// Both exports are written whole into <dir>.partial and renamed into place (replacing what was there), so
+// a kill mid-export never leaves a half-written dir.
 // Writes the PEFT adapter dir (LoRA only): adapter_config.json, adapter_model.safetensors, tokenizer
 // files, attune.json.
 void export_adapter(const std::filesystem::path& dir, models::SequenceClassifier& model,

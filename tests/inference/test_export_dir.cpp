@@ -9,6 +9,8 @@
 
 #include "base/errors.h"
 #include "base/file_io.h"
+#include "data/tokenizers/term_tokenizer.h"
+#include "models/model_factory.h"
 #include "test_paths.h"
 
 namespace attune::inference {
@@ -53,6 +55,31 @@ TEST(ExportDir, TokenizerConfigCarriesTheTrainedMaxLengthAndLowerCasing) {
     EXPECT_NE(std::string(e.what()).find("tokenizer_config.json: not valid JSON"), std::string::npos)
         << e.what();
   }
+}
+
+TEST(ExportDir, MergedExportReplacesTheDirWholeAndLeavesNoPartialDir) {
+  namespace fs = std::filesystem;
+  const auto root = attune::testing::temp_dir("export-atomic");
+  const auto tokenizer = data::TermTokenizer::fit({"ls -la /tmp", "cat /etc/passwd"}, {}, {});
+  tokenizer->save(root / "tokenizer");
+  auto config = models::default_hf_config(models::kTfidfLogregModelType);
+  config.vocab_size = tokenizer->vocab_size();
+  models::set_labels(config, {"Normal", "T1003.008"});
+  auto model = models::create_model(config);
+  Preprocessing pre;
+  pre.labels = {"Normal", "T1003.008"};
+  // What an earlier export left, and a partial dir a killed one left.
+  fs::create_directories(root / "merged");
+  write_file_atomic(root / "merged/stale.txt", "from an older export");
+  fs::create_directories(root / "merged.partial");
+  write_file_atomic(root / "merged.partial/merges.txt", "");
+  export_merged(root / "merged", *model, root / "tokenizer", pre, torch::kFloat);
+  EXPECT_FALSE(fs::exists(root / "merged.partial"));
+  EXPECT_FALSE(fs::exists(root / "merged/stale.txt"));
+  EXPECT_FALSE(fs::exists(root / "merged/merges.txt"));
+  for (const char* f : {"config.json", "model.safetensors", "tfidf_vectorizer.json", "attune.json"})
+    EXPECT_TRUE(fs::exists(root / "merged" / f)) << f;
+  EXPECT_EQ(load_model_dir(root / "merged").labels.labels(), pre.labels);
 }
 
 }  // namespace
