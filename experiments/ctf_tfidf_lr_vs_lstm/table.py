@@ -51,7 +51,7 @@ def card_row(label, s):
 
 def main():
     res = os.path.join(here, "results")
-    print("ctf preset, test split (supports and weighted averages count observations):\n")
+    print("ctf preset, first split (data.split.seed 1), test split (supports and weighted averages count observations):\n")
     print("| model | accuracy | weighted F1 | macro F1 | classes | observations | train s | selection |")
     print("|---|---|---|---|---|---|---|---|")
     for name, label in [("ctf_tfidf_logreg", "TF-IDF + LR"), ("ctf_lstm", "LSTM"),
