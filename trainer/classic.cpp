@@ -145,7 +145,11 @@ LogregOutcome fit_tfidf_logreg(models::TfidfLogreg& model, const Dataset& datase
   options.C = C;
   const auto solution = fit_logreg(problem, options);
   std::cout << "logistic regression: C " << C << ", " << solution.evaluations << " L-BFGS evaluations, "
-            << (solution.converged ? "converged" : "NOT converged (raise model.tfidf_logreg.max_iter)")
+            << (solution.converged ? "converged"
+                : solution.evaluations >= options.max_iter
+                    ? "NOT converged: stopped at max_iter (raise model.tfidf_logreg.max_iter)"
+                    : "NOT converged: stopped when the objective no longer changed in double precision, "
+                      "before |gradient| reached tol (a tol this small is out of reach for this problem)")
             << " (largest |gradient| " << std::scientific << std::setprecision(2) << solution.max_gradient
             << std::defaultfloat << ", objective " << fixed(solution.objective, 6) << ")\n";
   {
