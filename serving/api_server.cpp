@@ -183,8 +183,24 @@ void ApiServer::routes() {
   http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
     const auto it = kAllowed.find(req.path);
     const bool known = it != kAllowed.end();
-    if (known && it->second.find(req.method) != std::string::npos)
-      return httplib::Server::HandlerResponse::Unhandled;
+    if (known && it->second.find(req.method) != std::string::npos) {
+      // A body is read only as a plain Content-Length of bytes, so that --max-body-bytes bounds what is
+      // held: chunked bodies had no bound until read whole, compressed ones none until inflated.
+      const auto length = req.get_header_value("Content-Length");
+      const auto encoding = req.get_header_value("Content-Encoding");
+      if (req.has_header("Transfer-Encoding"))
+        fail(res, 411, "send the body with a Content-Length (chunked transfer is not accepted)");
+      else if (!encoding.empty() && encoding != "identity")
+        fail(res, 415, "Content-Encoding " + encoding + " is not accepted: send the body uncompressed");
+      else if (req.has_header("Content-Length") &&
+               (length.empty() || length.size() > 18 ||
+                length.find_first_not_of("0123456789") != std::string::npos))
+        fail(res, 400, "Content-Length must be a non-negative integer, got '" + length + "'");
+      else
+        return httplib::Server::HandlerResponse::Unhandled;
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (!known) {
       fail(res, 404, "no such path: " + req.path + " (known: POST /api, GET /health, GET /labels)");
     } else {

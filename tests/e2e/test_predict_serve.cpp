@@ -4,8 +4,11 @@
 // stop on SIGTERM), whose answers must equal predict's.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -529,6 +532,50 @@ TEST_F(PredictServe, ServeAppliesTheCalibrationTemperatureLikePredict) {
     }
   }
   EXPECT_EQ(serve.stop(/*seconds=*/10), 0);
+}
+
+// Sends `request` as is over a fresh connection; returns what came back within `seconds`.
+std::string raw_exchange(int port, const std::string& request, int seconds = 10) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    pollfd p{fd, POLLIN, 0};
+    char buf[4096];
+    while (poll(&p, 1, seconds * 1000) > 0) {
+      const auto n = recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<std::size_t>(n));
+      if (out.find("\r\n\r\n") != std::string::npos && out.find('}') != std::string::npos) break;
+    }
+  }
+  close(fd);
+  return out;
+}
+
+// Bodies are read only as a plain Content-Length of bytes, so --max-body-bytes bounds what serve holds.
+TEST_F(PredictServe, ServeRefusesChunkedCompressedAndMalformedLengthBodiesAtOnce) {
+  ServeProcess serve;
+  ASSERT_TRUE(serve.start({"--max-body-bytes", "4096"})) << "serve did not print its port";
+  const std::string head = "POST /api HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (const auto& [extra, status] :
+       {std::pair<std::string, std::string>{"Transfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n", "411"},
+        {"Content-Encoding: gzip\r\nContent-Length: 4\r\n\r\nabcd", "415"},
+        {"Content-Length: -5\r\n\r\n", "400"},
+        {"Content-Length: 12abc\r\n\r\n", "400"}}) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string answer = raw_exchange(serve.port, head + extra);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(answer.rfind("HTTP/1.1 " + status, 0), 0u) << extra << " -> " << answer;
+    EXPECT_NE(answer.find("{\"error\":"), std::string::npos) << answer;
+    EXPECT_LT(seconds, 2.0) << extra;  // answered at once, not after the read timeout
+  }
+  EXPECT_EQ(serve.stop(), 0);
 }
 
 // The classic model kinds' exports (here TF-IDF + logistic regression) are served like any other.
