@@ -1,24 +1,16 @@
 #!/bin/bash
-# Builds the libFuzzer targets for the safetensors and config.json readers (needs clang: apt install clang).
-#   tests/fuzz/build.sh [OUT_DIR]        (default: build-fuzz beside tests/)
-# Run, e.g.:  OUT/fuzz_safetensors -max_total_time=60 OUT/corpus_safetensors
-#             OUT/fuzz_hf_config    -max_total_time=60 OUT/corpus_hf_config
+# Builds the libFuzzer targets (clang, AddressSanitizer + UndefinedBehaviorSanitizer) into OUT_DIR with the
+# CMake project in tests/fuzz/: each target compiles only the parser sources it reads with, not the project.
+#   tests/fuzz/build.sh [OUT_DIR]        (default: build-fuzz/ at the repository root; JOBS=n, default 2)
+# Needs clang and its runtime libraries (Debian: apt install clang libclang-rt-14-dev; tools/setup.sh
+# installs them). tests/fuzz/run.sh builds and runs them all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/build-fuzz}
+cxx=${ATTUNE_FUZZ_CXX:-clang++}
 mkdir -p "$out"
-flags=(-std=c++17 -O1 -g -fsanitize=fuzzer,address -I"$root" -isystem /usr/include/torch/csrc/api/include
-       -D_GLIBCXX_USE_CXX11_ABI=1)
-torch_libs=(-Wl,--no-as-needed -ltorch -ltorch_cpu -lc10 -Wl,--as-needed)
-clang++ "${flags[@]}" "$root/tests/fuzz/fuzz_safetensors.cpp" "$root/models/safetensors.cpp" \
-  -o "$out/fuzz_safetensors" "${torch_libs[@]}"
-clang++ "${flags[@]}" "$root/tests/fuzz/fuzz_hf_config.cpp" "$root/models/hf_config.cpp" \
-  "$root/models/activations.cpp" -o "$out/fuzz_hf_config" "${torch_libs[@]}"
-# Seed corpora from the golden reference files when ../shared is present.
-shared=${ATTUNE_SHARED_DIR:-$root/../shared}
-mkdir -p "$out/corpus_safetensors" "$out/corpus_hf_config"
-if [ -d "$shared/golden" ]; then
-  for f in "$shared"/golden/*/model.safetensors; do cp "$f" "$out/corpus_safetensors/$(basename "$(dirname "$f")")"; done
-  for f in "$shared"/golden/*/config.json; do cp "$f" "$out/corpus_hf_config/$(basename "$(dirname "$f")").json"; done
+if [ ! -f "$out/CMakeCache.txt" ]; then
+  cmake -S "$root/tests/fuzz" -B "$out" -DCMAKE_CXX_COMPILER="$cxx" >/dev/null
 fi
-echo "built $out/fuzz_safetensors $out/fuzz_hf_config"
+cmake --build "$out" -j "${JOBS:-2}" -- --no-print-directory >/dev/null
+echo "built the fuzz targets in $out"
