@@ -1,6 +1,7 @@
 #include "base/file_io.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -110,6 +111,85 @@ void write_file_atomic(const std::filesystem::path& file, const std::string& con
   }
   if (::close(fd) != 0) fail("cannot close " + tmp.string());
   if (std::rename(tmp.c_str(), file.c_str()) != 0) fail("cannot rename " + tmp.string() + " over it");
+}
+
+void sync_path(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error(path.string() + ": cannot flush to disk (" + std::strerror(err) + ")");
+  }
+  ::close(fd);
+}
+
+namespace {
+std::filesystem::path old_of(const std::filesystem::path& dir) {
+  return dir.string() + ".old";
+}
+std::filesystem::path parent_or_dot(const std::filesystem::path& p) {
+  return p.parent_path().empty() ? std::filesystem::path(".") : p.parent_path();
+}
+}  // namespace
+
+void replace_dir(const std::filesystem::path& staged, const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  const fs::path old = old_of(dir);
+  std::error_code ec;
+  auto check = [&](const std::string& what) {
+    if (ec) throw std::runtime_error(dir.string() + ": cannot " + what + " (" + ec.message() + ")");
+  };
+  if (fs::exists(dir)) {
+    fs::remove_all(old, ec);
+    check("remove " + old.string());
+    fs::rename(dir, old, ec);
+    check("move the previous dir to " + old.string());
+  }
+  fs::rename(staged, dir, ec);
+  check("move " + staged.string() + " into place");
+  sync_path(parent_or_dot(dir));
+  fs::remove_all(old, ec);
+  check("remove " + old.string());
+}
+
+bool restore_replaced_dir(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  const fs::path old = old_of(dir);
+  if (!fs::exists(old)) return false;
+  if (fs::exists(dir)) {
+    fs::remove_all(old);
+    return false;
+  }
+  fs::rename(old, dir);
+  return true;
+}
+
+std::vector<std::string> remove_stale_temp_files(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> removed;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return removed;
+  auto pid_of = [](const std::string& digits) -> long {
+    if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos)
+      return -1;
+    return std::stol(digits);
+  };
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    const std::string name = entry.path().filename().string();
+    long pid = -1;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {  // <name>.<pid>.tmp
+      const std::string stem = name.substr(0, name.size() - 4);
+      const auto dot = stem.rfind('.');
+      if (dot != std::string::npos && dot > 0) pid = pid_of(stem.substr(dot + 1));
+    } else if (const auto at = name.rfind(".tmp."); at != std::string::npos && at > 0) {  // <name>.tmp.<pid>
+      pid = pid_of(name.substr(at + 5));
+    }
+    if (pid <= 0) continue;
+    if (pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    if (fs::remove(entry.path(), ec)) removed.push_back(name);
+  }
+  return removed;
 }
 
 std::vector<std::string> text_lines(std::string_view content) {

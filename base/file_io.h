@@ -25,4 +25,21 @@ std::vector<std::string> text_lines(std::string_view content);
 // Throws std::runtime_error naming the file when it cannot be written.
 void write_file_atomic(const std::filesystem::path& file, const std::string& content);
 
+// Flushes a written file (or a directory's entries, after renames in it) to disk. Throws
+// std::runtime_error naming the path when it cannot.
+void sync_path(const std::filesystem::path& path);
+
+// Puts the whole dir `staged` in the place of `dir`: `dir` (when it exists) is renamed to `<dir>.old`,
+// `staged` to `dir`, then `<dir>.old` is removed. A kill at any moment leaves `dir` whole (the old one or
+// the new one), or only `<dir>.old`, which restore_replaced_dir puts back.
+void replace_dir(const std::filesystem::path& staged, const std::filesystem::path& dir);
+// After a kill inside replace_dir: `<dir>.old` back in place when `dir` is missing; a stale `<dir>.old`
+// beside a whole `dir` removed. Returns true when it put the old dir back.
+bool restore_replaced_dir(const std::filesystem::path& dir);
+
+// Removes the temporary files a killed writer left directly in `dir` (not below): `<name>.<pid>.tmp`
+// (write_file_atomic) and `<name>.tmp.<pid>` (safetensors), when no process `<pid>` runs.
+// Returns the names removed.
+std::vector<std::string> remove_stale_temp_files(const std::filesystem::path& dir);
+
 }  // namespace attune
