@@ -457,6 +457,10 @@ void resolve(Config& c, const Context& ctx) {
     fail(ctx.at("training.class_weights"),
          "training.class_weights: expected " + std::to_string(d.labels->size()) +
              " weights (one per entry of data.labels), got " + std::to_string(t.class_weight_values.size()));
+  if (t.save_steps > 0 && t.save_strategy == "no")
+    fail(ctx.at("training.save_steps"),
+         "training.save_steps: expected 0 with save_strategy 'no' (no checkpoints are written), got " +
+             std::to_string(t.save_steps));
   if (t.resume_from_checkpoint == "latest" && t.save_strategy == "no")
     fail(ctx.at("training.resume_from_checkpoint"),
          "training.resume_from_checkpoint: expected false with save_strategy 'no' (no checkpoints are "

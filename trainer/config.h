@@ -162,7 +162,8 @@ struct TrainingConfig {
   bool use_sample_weights = true;           // weight examples by the count column when present
   bool length_bucketing = true;
   std::string save_strategy = "epoch";  // epoch | no
-  std::string resume_from_checkpoint;   // "" = start fresh; "latest" = newest under output_dir; else a dir
+  int64_t save_steps = 0;  // > 0: also a checkpoint every this many optimizer steps (within epochs)
+  std::string resume_from_checkpoint;  // "" = start fresh; "latest" = newest under output_dir; else a dir
 };
 
 struct ExportConfig {

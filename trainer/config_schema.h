@@ -197,6 +197,7 @@ void visit_training(C& c, V& v) {
   v.boolean("use_sample_weights", c.use_sample_weights);
   v.boolean("length_bucketing", c.length_bucketing);
   v.choice("save_strategy", c.save_strategy, Choices{"epoch", "no"});
+  v.integer("save_steps", c.save_steps, at_least(0));
   v.resume("resume_from_checkpoint", c.resume_from_checkpoint);
 }
 

@@ -7,6 +7,7 @@
 
 #include "base/errors.h"
 #include "base/progress.h"
+#include "base/strings.h"
 #include "inference/evaluation.h"
 #include "models/autocast.h"
 #include "models/batch_tensors.h"
@@ -104,21 +105,34 @@ void evaluate_phase(Run& run, int64_t epoch) {
   }
 }
 
-// One pass over the training batches of `epoch` (1-based), stopping at total_steps.
+void save(Run& run) {
+  save_checkpoint(run.output_dir, run.model, *run.optimizer, run.state, run.best);
+}
+
+// One pass over the training batches of `epoch` (1-based), stopping at total_steps; a run resumed inside
+// the epoch starts at the checkpoint's batch. With save_steps, checkpoints every save_steps optimizer steps.
 void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
   const auto& train = run.dataset.train.rows;
   const auto plan = data::plan_train_batches(data::row_lengths(train), run.cfg.per_device_train_batch_size,
                                              static_cast<uint64_t>(run.cfg.seed), epoch - 1,
                                              run.cfg.length_bucketing ? data::kDefaultBucketBatches : 1);
-  data::BatchStream stream(train, plan, run.pad_id);
+  const int64_t start = std::min<int64_t>(run.state.epoch_batches, static_cast<int64_t>(plan.size()));
+  data::BatchStream stream(train, plan, run.pad_id, static_cast<size_t>(start));
   const int64_t accum = run.cfg.gradient_accumulation_steps;
   run.model.train();
   run.optimizer->zero_grad();
-  int64_t micro = 0, window_rows = 0;
+  int64_t micro = start, window_rows = 0;
   double window_loss = 0;
   int64_t window_batches = 0;
+  if (start > 0 && !run.state.window.empty()) {  // the sums since the last metrics line, as saved
+    window_loss = run.state.window.value("loss", 0.0);
+    window_batches = run.state.window.value("batches", int64_t{0});
+    window_rows = run.state.window.value("rows", int64_t{0});
+  }
   auto window_start = Clock::now();
   const auto epoch_start = Clock::now();
+  const double seconds_before = run.state.train_seconds;
+  const bool save_steps = run.cfg.save_strategy == "epoch" && run.cfg.save_steps > 0;
   while (!stream.done() && run.state.global_step < run.schedule.total_steps) {
     const auto batch = stream.next();
     const auto t = models::to_tensors(batch);
@@ -176,14 +190,22 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
       run.model.train();
       if (run.stop) break;
     }
+    if (save_steps && run.state.global_step % run.cfg.save_steps == 0) {
+      run.state.epoch_batches = static_cast<int64_t>(stream.position());
+      run.state.window = {{"loss", window_loss}, {"batches", window_batches}, {"rows", window_rows}};
+      run.state.train_seconds = seconds_before + seconds_since(epoch_start);
+      save(run);
+    }
   }
-  run.state.train_seconds += seconds_since(epoch_start);
+  run.state.train_seconds = seconds_before + seconds_since(epoch_start);
+  run.state.epoch_batches = 0;
+  run.state.window = nlohmann::json::object();
 }
 
 }  // namespace
 
 LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
-                       int64_t pad_id) {
+                       int64_t pad_id, const std::string& backbone_sha256) {
   const auto& cfg = config.training;
   Run run(model, dataset, config, pad_id);
 
@@ -209,19 +231,37 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
   // training.greater_is_better: inferred from the metric unless the config gives it (config.cpp resolves it).
   run.state.early_stopping.greater_is_better = cfg.greater_is_better;
   run.state.labels = dataset.labels.labels();
+  // What a resume must match: the config, the tokenized train and validation rows, the backbone.
+  const nlohmann::json fingerprint = run_fingerprint(
+      config,
+      {{"train", rows_fingerprint(dataset.train.rows, dataset.train.file.string())},
+       {"validation", rows_fingerprint(dataset.validation.rows, dataset.validation.file.string())}},
+      backbone_sha256);
+  run.state.fingerprint = fingerprint;
 
   LoopOutcome outcome;
   fs::create_directories(run.output_dir);
   if (!cfg.resume_from_checkpoint.empty()) {
     const auto dir = resolve_resume_checkpoint(cfg.resume_from_checkpoint, run.output_dir);
-    run.best = load_checkpoint(dir, model, *run.optimizer, run.state);
-    if (!run.state.labels.empty() && run.state.labels != dataset.labels.labels())
-      throw InputError((dir / kTrainerStateFile).string() +
-                       ": labels: the checkpoint was trained with other labels than this run's data");
+    {
+      // Labels first: a clearer message than the head's shape.
+      const TrainerState recorded = read_trainer_state(dir);
+      if (!recorded.labels.empty() && recorded.labels != dataset.labels.labels())
+        throw InputError((dir / kTrainerStateFile).string() +
+                         ": labels: the checkpoint was trained with other labels (" +
+                         join(recorded.labels, ", ") + ") than this run's data (" +
+                         join(dataset.labels.labels(), ", ") + ")");
+    }
+    run.best = load_checkpoint(dir, model, *run.optimizer, run.state, &fingerprint);
     run.state.labels = dataset.labels.labels();
+    run.state.fingerprint = fingerprint;
     truncate_metrics_after(run.metrics_file, run.state.global_step);
     outcome.resumed = true;
     std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed
+              << (run.state.epoch_batches > 0
+                      ? " and " + std::to_string(run.state.epoch_batches) + " batches of epoch " +
+                            std::to_string(run.state.epochs_completed + 1)
+                      : std::string())
               << " (step " << run.state.global_step << ")\n";
   } else {
     std::ofstream(run.metrics_file, std::ios::trunc);
@@ -230,12 +270,15 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
   ProgressBar bar("train", total_steps);
   bar.update(run.state.global_step);
   for (int64_t epoch = run.state.epochs_completed + 1; epoch <= run.num_epochs && !run.stop; ++epoch) {
-    if (run.state.early_stopping.should_stop()) break;
+    if (run.state.early_stopping.should_stop()) {
+      // Resumed after early stopping had stopped the run (evaluate_phase's test).
+      run.stop = run.state.global_step < run.schedule.total_steps;
+      break;
+    }
     train_epoch(run, epoch, bar);
     if (cfg.eval_strategy == "epoch" && !run.stop) evaluate_phase(run, epoch);
     run.state.epochs_completed = epoch;
-    if (cfg.save_strategy == "epoch")
-      save_checkpoint(run.output_dir, model, *run.optimizer, run.state, run.best);
+    if (cfg.save_strategy == "epoch") save(run);
   }
   bar.finish();
 

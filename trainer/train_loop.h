@@ -1,10 +1,12 @@
 // The training loop, read top to bottom (as nanoGPT's train.py): one function per phase — train one epoch,
 // evaluate, save — and no callback framework. AdamW with decay groups, warmup + decay schedule, gradient
 // accumulation and clipping, bf16 autocast, evaluation each epoch (or every eval_steps), early stopping
-// with the best weights kept and restored, an atomic checkpoint per epoch, metrics.jsonl, a progress bar.
+// with the best weights kept and restored, an atomic checkpoint per epoch (and every save_steps steps),
+// metrics.jsonl, a progress bar.
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "inference/metrics.h"
@@ -29,8 +31,11 @@ struct LoopOutcome {
 // Trains `model` (whatever requires_grad) on dataset.train, evaluating on dataset.validation.
 // training.resume_from_checkpoint ("latest" or a dir, see resolve_resume_checkpoint) continues from a
 // checkpoint: weights, optimizer, RNG and trainer state restored, metrics.jsonl cut back to its step, so
-// the run ends exactly as the uninterrupted one would. InputError when there is no checkpoint.
+// the run ends exactly as the uninterrupted one would, also from a checkpoint inside an epoch
+// (training.save_steps: each epoch's batch order is fixed by the seed and the epoch, so the loop starts at
+// the saved batch). InputError when there is no checkpoint, or when it is damaged or of another run: other
+// labels, config keys, tokenized data or backbone weights (`backbone_sha256`; see run_fingerprint).
 LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
-                       int64_t pad_id);
+                       int64_t pad_id, const std::string& backbone_sha256 = "");
 
 }  // namespace attune::trainer

@@ -187,6 +187,13 @@ json config_record(const Config& config) {
   return {{"file", config.source}, {"sha256", sha256_file(config.source)}};
 }
 
+// The sha256 of a model dir's weights (model.safetensors, else the shard index), "" when neither exists.
+std::string weights_sha256_of(const fs::path& dir) {
+  for (const char* name : {"model.safetensors", "model.safetensors.index.json"})
+    if (fs::exists(dir / name)) return sha256_file(dir / name);
+  return "";
+}
+
 }  // namespace
 
 PretrainOutcome run_pretraining(const Config& config) {
@@ -198,7 +205,11 @@ PretrainOutcome run_pretraining(const Config& config) {
   models::apply_thread_policy(static_cast<int>(config.model.num_threads));
   const fs::path out = cfg.output_dir;
   fs::create_directories(out);
+  for (const auto& line : clean_after_kill(out)) std::cerr << "cleanup: " << line << "\n";
   const fs::path save_dir = pre.save_dir;
+  if (restore_replaced_dir(save_dir))
+    std::cerr << "cleanup: restored " << save_dir.string() << " from " << save_dir.string()
+              << ".old (an interrupted move)\n";
   // Everything of the final dir is assembled in a staging dir, then renamed into place.
   const fs::path staging = save_dir.parent_path() / (save_dir.filename().string() + ".partial");
   fs::remove_all(staging);
@@ -302,13 +313,24 @@ PretrainOutcome run_pretraining(const Config& config) {
                             total_steps};
   TrainerState state;
   state.early_stopping = EarlyStopping("eval_loss", /*patience=*/0, /*threshold=*/0.0);
+  // What a resume must match: the config, the tokenized corpus (tokenizer included), the starting weights.
+  const json fingerprint = run_fingerprint(config,
+                                           {{"train", rows_fingerprint(train_rows, "pretraining corpus")},
+                                            {"validation", rows_fingerprint(heldout_rows, "held-out lines")}},
+                                           model_dir.empty() ? std::string() : weights_sha256_of(model_dir));
+  state.fingerprint = fingerprint;
   const fs::path metrics_file = out / "metrics.jsonl";
   if (!cfg.resume_from_checkpoint.empty()) {
     const auto dir = resolve_resume_checkpoint(cfg.resume_from_checkpoint, out);
-    load_checkpoint(dir, *model, *optimizer, state);
+    load_checkpoint(dir, *model, *optimizer, state, &fingerprint);
+    state.fingerprint = fingerprint;
     truncate_metrics_after(metrics_file, state.global_step);
-    std::cerr << "resuming from " << dir.string() << " after epoch " << state.epochs_completed << " (step "
-              << state.global_step << ")\n";
+    std::cerr << "resuming from " << dir.string() << " after epoch " << state.epochs_completed
+              << (state.epoch_batches > 0
+                      ? " and " + std::to_string(state.epoch_batches) + " batches of epoch " +
+                            std::to_string(state.epochs_completed + 1)
+                      : std::string())
+              << " (step " << state.global_step << ")\n";
   } else {
     std::ofstream(metrics_file, std::ios::trunc);
   }
@@ -322,10 +344,20 @@ PretrainOutcome run_pretraining(const Config& config) {
   for (int64_t epoch = state.epochs_completed + 1; epoch <= num_epochs; ++epoch) {
     const auto plan = data::plan_train_batches(lengths, cfg.per_device_train_batch_size, seed, epoch - 1);
     const auto epoch_start = Clock::now();
+    const double seconds_before = state.train_seconds;
     double window_loss = 0;
     int64_t window_steps = 0, window_rows = 0, window_correct = 0, window_masked = 0;
+    // A checkpoint inside this epoch (training.save_steps): its batch and running sums.
+    const size_t first = std::min(static_cast<size_t>(state.epoch_batches), plan.size());
+    if (first > 0 && !state.window.empty()) {
+      window_loss = state.window.value("loss", 0.0);
+      window_steps = state.window.value("steps", int64_t{0});
+      window_rows = state.window.value("rows", int64_t{0});
+      window_correct = state.window.value("correct", int64_t{0});
+      window_masked = state.window.value("masked", int64_t{0});
+    }
     auto window_start = Clock::now();
-    for (size_t b = 0; b < plan.size() && state.global_step < total_steps; ++b) {
+    for (size_t b = first; b < plan.size() && state.global_step < total_steps; ++b) {
       const auto t = models::to_tensors(data::make_batch(train_rows, plan[b], tokenizer->pad_id()));
       const auto m = mask_tokens(t.input_ids, t.attention_mask, spec,
                                  masking_seed(seed, epoch, static_cast<int64_t>(b)));
@@ -376,8 +408,20 @@ PretrainOutcome run_pretraining(const Config& config) {
         window_loss = 0, window_steps = 0, window_rows = 0, window_correct = 0, window_masked = 0;
         window_start = Clock::now();
       }
+      if (cfg.save_strategy == "epoch" && cfg.save_steps > 0 && state.global_step % cfg.save_steps == 0) {
+        state.epoch_batches = static_cast<int64_t>(b + 1);
+        state.window = {{"loss", window_loss},
+                        {"steps", window_steps},
+                        {"rows", window_rows},
+                        {"correct", window_correct},
+                        {"masked", window_masked}};
+        state.train_seconds = seconds_before + seconds_since(epoch_start);
+        save_checkpoint(out, *model, *optimizer, state, {});
+      }
     }
-    state.train_seconds += seconds_since(epoch_start);
+    state.train_seconds = seconds_before + seconds_since(epoch_start);
+    state.epoch_batches = 0;
+    state.window = json::object();
     last_eval = evaluate_heldout(*model, heldout_rows, spec, config, tokenizer->pad_id());
     state.early_stopping.update(last_eval.loss, state.global_step, epoch);
     append_metrics_line(metrics_file, {{"step", state.global_step},
@@ -440,9 +484,8 @@ PretrainOutcome run_pretraining(const Config& config) {
                  {"weights_sha256", sha256_file(staging / "model.safetensors")},
                  {"wall_seconds", seconds_since(run_start)}};
   write_file_atomic(staging / "pretraining.json", record.dump(2) + "\n");
-  fs::remove_all(save_dir);
   if (!save_dir.parent_path().empty()) fs::create_directories(save_dir.parent_path());
-  fs::rename(staging, save_dir);
+  replace_dir(staging, save_dir);  // the previous model or the new one at every moment
   std::cout << "pretrained " << state.global_step << " steps in " << format_significant(train_seconds, 4)
             << " s; held-out masked-token accuracy " << format_significant(last_eval.accuracy) << " (loss "
             << format_significant(last_eval.loss) << ")\nwrote " << save_dir.string() << " ("
