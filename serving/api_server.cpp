@@ -5,14 +5,21 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <sstream>
 
 #include "base/errors.h"
 #include "base/file_io.h"
 #include "base/strings.h"
 #include "data/csv.h"
 #include "inference/prediction_output.h"
+#include "serving/api_access.h"
+#include "serving/connection_gate.h"
 
 namespace attune::serving {
 
@@ -150,45 +157,149 @@ ApiRequest parse_api_request(const std::string& body, const ServeOptions& option
 
 // ---- ApiServer -----------------------------------------------------------------------------------
 
+namespace {
+
+// The gate owns the accept loop and hands each accepted connection to httplib, which serves it (TLS
+// handshake, keep-alive requests, routing) in Server::process_and_close_socket: a private virtual member.
+// Its address is taken through an explicit instantiation, where access checking does not apply
+// ([temp.spec]); a call through it dispatches virtually, so an SSLServer serves the connection as TLS.
+using ProcessSocket = bool (httplib::Server::*)(socket_t);
+ProcessSocket process_socket_member();
+template <ProcessSocket member>
+struct ProcessSocketAccess {
+  friend ProcessSocket process_socket_member() { return member; }
+};
+template struct ProcessSocketAccess<&httplib::Server::process_and_close_socket>;
+
+// httplib's keep-alive loop runs while the server's listening socket (svr_sock_, protected) is valid: the
+// gate's socket stands there while it serves, and INVALID_SOCKET ends the loops after their request.
+template <class Base>
+class GatedServer : public Base {
+ public:
+  using Base::Base;
+  void set_listening_socket(socket_t fd) { this->svr_sock_ = fd; }
+};
+
+// How long a client should wait before retrying a 503, in seconds.
+constexpr int kRetryAfterLoading = 5;
+constexpr int kRetryAfterBusy = 1;
+
+std::string busy_answer() {
+  const std::string body =
+      error_body("the server is busy: more connections are waiting than it queues; retry shortly");
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: " +
+         std::to_string(kRetryAfterBusy) +
+         "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// When the current request's headers were read (access log), per worker thread.
+thread_local std::chrono::steady_clock::time_point t_request_start{};
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::ostringstream out;
+  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%S") << '.' << std::setw(3) << std::setfill('0') << ms << 'Z';
+  return out.str();
+}
+
+std::mutex g_access_log_mutex;
+
+}  // namespace
+
+ApiServer::ApiServer(ServeOptions options) : options_(std::move(options)) {
+  const bool tls = !options_.tls_cert.empty() || !options_.tls_key.empty();
+  std::function<void(socket_t)> set_socket;
+  if (tls) {
+    if (options_.tls_cert.empty() || options_.tls_key.empty())
+      throw InputError("TLS needs both --tls-cert and --tls-key");
+    auto server = std::make_unique<GatedServer<httplib::SSLServer>>(options_.tls_cert.c_str(),
+                                                                    options_.tls_key.c_str());
+    if (!server->is_valid())
+      throw InputError("cannot use --tls-cert " + options_.tls_cert + " with --tls-key " + options_.tls_key +
+                       ": expected a PEM certificate (chain) and its PEM private key, unencrypted");
+    auto* raw = server.get();
+    set_socket = [raw](socket_t fd) { raw->set_listening_socket(fd); };
+    http_ = std::move(server);
+  } else {
+    auto server = std::make_unique<GatedServer<httplib::Server>>();
+    auto* raw = server.get();
+    set_socket = [raw](socket_t fd) { raw->set_listening_socket(fd); };
+    http_ = std::move(server);
+  }
+  GateOptions gate;
+  gate.workers = std::max(1, options_.max_concurrent);
+  gate.max_queue = options_.max_queue;
+  gate.request_timeout = options_.request_timeout;
+  gate.busy_answer = tls ? std::string() : busy_answer();  // a TLS client cannot read a plain-text answer
+  auto* http = http_.get();
+  gate_ = std::make_unique<ConnectionGate>(gate, [http](int fd) { (http->*process_socket_member())(fd); });
+  set_listening_socket_ = std::move(set_socket);
+  routes();
+}
+
 ApiServer::ApiServer(ScoreFn score, nlohmann::json info, std::vector<std::string> labels,
                      ServeOptions options)
-    : http_(std::make_unique<httplib::Server>()),
-      batcher_(std::move(score), options.max_batch, options.max_wait),
-      info_(std::move(info)),
-      labels_(std::move(labels)),
-      options_(std::move(options)) {
-  routes();
+    : ApiServer(std::move(options)) {
+  ready(std::move(score), std::move(info), std::move(labels));
 }
 
 ApiServer::~ApiServer() {
   stop();
-  batcher_.stop();
+  if (batcher_) batcher_->stop();
+}
+
+void ApiServer::ready(ScoreFn score, nlohmann::json info, std::vector<std::string> labels) {
+  if (ready_) throw std::logic_error("ApiServer::ready called twice");
+  batcher_ = std::make_unique<RequestBatcher>(std::move(score), options_.max_batch, options_.max_wait);
+  info_ = std::move(info);
+  labels_ = std::move(labels);
+  ready_ = true;  // publishes the batcher, info and labels to the handler threads
+}
+
+bool ApiServer::authorized(const std::string& authorization) const {
+  return options_.api_key.empty() || bearer_matches(authorization, options_.api_key);
 }
 
 void ApiServer::routes() {
   auto& http = *http_;
-  const int threads = std::max(1, options_.max_concurrent);
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
   http.set_payload_max_length(options_.max_body_bytes);
   // Answers go out as soon as they are written (httplib writes the headers and the body separately: with
   // Nagle's algorithm the body would wait for the client's delayed ACK), and a keep-alive connection
-  // serves many requests, not httplib's default of 5.
+  // serves many requests, not httplib's default of 5. An idle keep-alive connection holds a worker for at
+  // most the keep-alive timeout.
   http.set_tcp_nodelay(true);
   http.set_keep_alive_max_count(options_.keep_alive_requests);
+  const auto timeout_s = std::chrono::duration_cast<std::chrono::seconds>(options_.request_timeout).count();
+  http.set_keep_alive_timeout(std::max<time_t>(1, std::min<time_t>(5, timeout_s)));
 
   // Unknown paths and wrong methods are answered before any body is read. The unread body would then be
   // taken for the connection's next request, so such an answer closes a connection that sent a body.
   static const std::map<std::string, std::string> kAllowed = {
       {"/api", "POST"}, {"/health", "GET, HEAD"}, {"/labels", "GET, HEAD"}};
-  http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    t_request_start = std::chrono::steady_clock::now();
+    // While connections wait for a worker, keep-alive clients are asked to reconnect after this answer.
+    if (gate_->busy()) res.set_header("Connection", "close");
     const auto it = kAllowed.find(req.path);
     const bool known = it != kAllowed.end();
+    const auto length = req.get_header_value("Content-Length");
+    const bool sent_body = (!length.empty() && length != "0") || req.has_header("Transfer-Encoding");
     if (known && it->second.find(req.method) != std::string::npos) {
       // A body is read only as a plain Content-Length of bytes, so that --max-body-bytes bounds what is
       // held: chunked bodies had no bound until read whole, compressed ones none until inflated.
-      const auto length = req.get_header_value("Content-Length");
       const auto encoding = req.get_header_value("Content-Encoding");
-      if (req.has_header("Transfer-Encoding"))
+      if (req.path != "/health" && !authorized(req.get_header_value("Authorization"))) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        fail(res, 401,
+             req.has_header("Authorization")
+                 ? "the API key is wrong"
+                 : "this server needs an API key: send Authorization: Bearer <key>");
+      } else if (req.has_header("Transfer-Encoding"))
         fail(res, 411, "send the body with a Content-Length (chunked transfer is not accepted)");
       else if (!encoding.empty() && encoding != "identity")
         fail(res, 415, "Content-Encoding " + encoding + " is not accepted: send the body uncompressed");
@@ -196,9 +307,12 @@ void ApiServer::routes() {
                (length.empty() || length.size() > 18 ||
                 length.find_first_not_of("0123456789") != std::string::npos))
         fail(res, 400, "Content-Length must be a non-negative integer, got '" + length + "'");
-      else
+      else if (!ready_ && req.path != "/health") {
+        res.set_header("Retry-After", std::to_string(kRetryAfterLoading));
+        fail(res, 503, "the model is still loading; retry shortly (GET /health says when it is ready)");
+      } else
         return httplib::Server::HandlerResponse::Unhandled;
-      res.set_header("Connection", "close");
+      if (sent_body) res.set_header("Connection", "close");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (!known) {
@@ -207,9 +321,7 @@ void ApiServer::routes() {
       res.set_header("Allow", it->second);
       fail(res, 405, req.method + " is not allowed on " + req.path + " (allowed: " + it->second + ")");
     }
-    const auto length = req.get_header_value("Content-Length");
-    if ((!length.empty() && length != "0") || req.has_header("Transfer-Encoding"))
-      res.set_header("Connection", "close");
+    if (sent_body) res.set_header("Connection", "close");
     return httplib::Server::HandlerResponse::Handled;
   });
 
@@ -217,7 +329,17 @@ void ApiServer::routes() {
     try {
       const auto request = parse_api_request(req.body, options_);
       std::vector<nlohmann::json> results;
-      if (!request.texts.empty()) results = batcher_.submit(request.texts).get();
+      if (!request.texts.empty()) {
+        auto answer = batcher_->submit(request.texts);
+        // Answer within the request's deadline, even while the model worker is behind.
+        if (answer.wait_for(ConnectionGate::time_left()) != std::future_status::ready) {
+          res.set_header("Retry-After", std::to_string(kRetryAfterBusy));
+          throw HttpError(503, "not scored within the request timeout of " +
+                                   std::to_string(options_.request_timeout.count()) +
+                                   " ms (the server is overloaded); retry shortly");
+        }
+        results = answer.get();
+      }
       if (request.auditd) {
         nlohmann::json predictions = nlohmann::json::array(), skipped = nlohmann::json::array();
         for (std::size_t i = 0; i < results.size(); ++i) {
@@ -236,9 +358,41 @@ void ApiServer::routes() {
       fail(res, e.status, e.what());
     }
   });
-  http.Get("/health", [this](const httplib::Request&, httplib::Response& res) { answer(res, 200, info_); });
+  http.Get("/health", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!ready_) {
+      res.set_header("Retry-After", std::to_string(kRetryAfterLoading));
+      answer(res, 503, nlohmann::json{{"status", "loading"}});
+    } else if (!authorized(req.get_header_value("Authorization"))) {
+      answer(res, 200, nlohmann::json{{"status", "ok"}});  // what is served is for key holders
+    } else {
+      answer(res, 200, info_);
+    }
+  });
   http.Get("/labels", [this](const httplib::Request&, httplib::Response& res) {
     answer(res, 200, nlohmann::json{{"labels", labels_}});
+  });
+
+  // Runs once each answer is written: the connection's next request starts its own deadline; the access
+  // log gets one line (method, path, status, sizes, time; never a body or a header's value).
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    ConnectionGate::request_waiting();
+    if (options_.access_log == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    const double ms = t_request_start == std::chrono::steady_clock::time_point{}
+                          ? 0.0
+                          : std::chrono::duration<double, std::milli>(now - t_request_start).count();
+    t_request_start = {};
+    const nlohmann::ordered_json line = {{"time", utc_now()},
+                                         {"remote", req.remote_addr},
+                                         {"method", req.method},
+                                         {"path", req.path},
+                                         {"status", res.status},
+                                         {"request_bytes", req.body.size()},
+                                         {"response_bytes", res.body.size()},
+                                         {"ms", std::round(ms * 1000) / 1000}};
+    const auto text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::lock_guard<std::mutex> lock(g_access_log_mutex);
+    *options_.access_log << text << std::endl;
   });
 
   // Any error without a body of its own (httplib's 413 or 400) still answers JSON.
@@ -266,36 +420,32 @@ void ApiServer::routes() {
 }
 
 int ApiServer::bind() {
-  const int port = options_.port == 0
-                       ? http_->bind_to_any_port(options_.host)
-                       : (http_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
-  if (port < 0)
-    throw InputError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                     " (address in use, not an address of this machine, or no permission)");
+  const int port = gate_->bind(options_.host, options_.port);
+  set_listening_socket_(gate_->listening_fd());
   return port;
 }
 
 bool ApiServer::listen() {
-  listen_entered_ = true;
-  // Stopped before we got here: httplib closes the bound socket only from within its loop, so enter the
-  // loop and have it stopped at once (stop() retries until the loop runs).
-  std::thread closer;
-  if (stop_requested_) closer = std::thread([this] { stop(); });
-  const bool ok = http_->listen_after_bind();
-  if (closer.joinable()) closer.join();
-  batcher_.stop();
-  listen_returned_ = true;
+  const bool ok = gate_->run();
+  set_listening_socket_(INVALID_SOCKET);
+  if (batcher_) batcher_->stop();
   return ok;
 }
 
 void ApiServer::stop() {
-  stop_requested_ = true;
-  for (;;) {
-    const bool was_running = http_->is_running();
-    http_->stop();
-    if (was_running || !listen_entered_ || listen_returned_) return;
-    std::this_thread::sleep_for(kStopRetry);  // listen() is between its check and httplib's loop
-  }
+  // Keep-alive loops end after their current request; the gate stops accepting and joins its workers.
+  set_listening_socket_(INVALID_SOCKET);
+  gate_->stop();
+}
+
+std::uint64_t ApiServer::connections_accepted() const {
+  return gate_->counts().accepted;
+}
+std::uint64_t ApiServer::connections_turned_away() const {
+  return gate_->counts().turned_away;
+}
+std::uint64_t ApiServer::connections_timed_out() const {
+  return gate_->counts().timed_out;
 }
 
 }  // namespace attune::serving

@@ -11,11 +11,18 @@
 //                                         -> {"predictions": [{"event", "line", "command", "label", ...},
 //                                         ...],
 //                                             "skipped": [{"line", "message"}, ...]}
-//   GET /health  -> {"status": "ok", "model": dir, "labels": n}
+//   GET /health  -> 200 {"status": "ok", "model": dir, "labels": n} once the model is loaded;
+//                   503 {"status": "loading"} before
 //   GET /labels  -> {"labels": [...]}
 //
-// Errors are JSON {"error": "..."}: 400 malformed JSON or a missing / ill-typed field, 413 a body, a text or
-// a list too large, 404 an unknown path, 405 a known path with the wrong method, 500 a scoring failure.
+// Errors are JSON {"error": "..."}: 400 malformed JSON or a missing / ill-typed field, 401 a missing or
+// wrong API key (where the server has one; /health then answers only {"status"} without it), 413 a body, a
+// text or a list too large, 404 an unknown path, 405 a known path with the wrong method, 503 (with
+// Retry-After) while the model loads, when more connections wait than the queue holds, or when a request
+// cannot be answered within the request timeout, 500 a scoring failure.
+//
+// Connections go through a ConnectionGate (serving/connection_gate.h): max_concurrent workers, a bounded
+// queue, a deadline per request. With a TLS certificate and key the server speaks HTTPS only.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -23,7 +30,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -57,6 +66,11 @@ struct ServeOptions {
   // this bounds the clients served at once: later connections wait for a free thread.
   int max_concurrent = 32;
   std::size_t keep_alive_requests = 10000;  // requests one connection may send before the server closes it
+  std::size_t max_queue = 128;              // connections waiting for a worker; 503 above
+  std::chrono::milliseconds request_timeout{10000};  // from a connection waiting for a request to its answer
+  std::string api_key;                               // non-empty: requests need "Authorization: Bearer <key>"
+  std::string tls_cert, tls_key;                     // PEM files; both set: HTTPS
+  std::ostream* access_log = nullptr;                // one JSON line per request (never bodies or keys)
 };
 
 // An HTTP error to answer with: status and message.
@@ -76,13 +90,21 @@ struct ApiRequest {
 };
 ApiRequest parse_api_request(const std::string& body, const ServeOptions& options);
 
+class ConnectionGate;
+
 class ApiServer {
  public:
-  // info: the /health answer; labels: the /labels answer.
+  // A server whose model is still loading: /health and /api answer 503 until ready(). InputError when the
+  // TLS certificate or key cannot be loaded.
+  explicit ApiServer(ServeOptions options);
+  // A ready server. info: the /health answer; labels: the /labels answer.
   ApiServer(ScoreFn score, nlohmann::json info, std::vector<std::string> labels, ServeOptions options);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
+
+  // The model is loaded: score with `score` from now on. Once only.
+  void ready(ScoreFn score, nlohmann::json info, std::vector<std::string> labels);
 
   // Binds host:port and returns the port (the picked one for port 0); InputError when it cannot bind.
   int bind();
@@ -91,16 +113,22 @@ class ApiServer {
   // Safe from any thread, before or during listen().
   void stop();
 
+  // Connections accepted, turned away busy, and cut at their deadline so far.
+  std::uint64_t connections_accepted() const;
+  std::uint64_t connections_turned_away() const;
+  std::uint64_t connections_timed_out() const;
+
  private:
   void routes();
+  bool authorized(const std::string& authorization) const;
   std::unique_ptr<httplib::Server> http_;
-  RequestBatcher batcher_;
+  std::function<void(int)> set_listening_socket_;  // httplib's view of the listening socket
+  std::unique_ptr<ConnectionGate> gate_;
+  std::unique_ptr<RequestBatcher> batcher_;
+  std::atomic<bool> ready_{false};
   nlohmann::json info_;
   std::vector<std::string> labels_;
   ServeOptions options_;
-  std::atomic<bool> stop_requested_{false};
-  std::atomic<bool> listen_entered_{false};
-  std::atomic<bool> listen_returned_{false};
 };
 
 }  // namespace attune::serving

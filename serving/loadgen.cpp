@@ -21,7 +21,8 @@ namespace attune::serving {
 namespace {
 
 // What parse_http_url accepts, for error messages.
-constexpr const char* kUrlForm = "expected http://HOST[:PORT][/PATH], such as http://127.0.0.1:8080/api";
+constexpr const char* kUrlForm =
+    "expected http://HOST[:PORT][/PATH] or https://..., such as http://127.0.0.1:8080/api";
 // How long a client waits for its connection to open.
 constexpr auto kConnectTimeout = std::chrono::seconds(5);
 
@@ -67,13 +68,13 @@ class StartGate {
 }  // namespace
 
 HttpUrl parse_http_url(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.compare(0, scheme.size(), scheme) != 0)
-    throw InputError("--url " + url + ": " + kUrlForm + (url.rfind("https://", 0) == 0 ? " (no https)" : ""));
-  const auto rest = url.substr(scheme.size());
+  HttpUrl out;
+  out.tls = url.rfind("https://", 0) == 0;
+  if (!out.tls && url.rfind("http://", 0) != 0) throw InputError("--url " + url + ": " + kUrlForm);
+  if (out.tls) out.port = 443;
+  const auto rest = url.substr(out.tls ? 8 : 7);
   const auto slash = rest.find('/');
   const auto authority = rest.substr(0, slash);
-  HttpUrl out;
   out.path = slash == std::string::npos ? "/" : rest.substr(slash);
   const auto colon = authority.rfind(':');
   out.host = authority.substr(0, colon);
@@ -190,7 +191,7 @@ std::string result_text(const LoadResult& r, const std::string& url) {
   return out + "\n";
 }
 
-LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, std::chrono::seconds timeout) {
+LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, const ClientOptions& options) {
   check_plan(plan);
   const std::size_t clients = plan.concurrency;
   std::vector<std::vector<double>> latencies(clients);
@@ -199,12 +200,17 @@ LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, std::chrono::secon
   Clock::time_point deadline{};  // written before the gate opens, read after
 
   auto client_loop = [&](std::size_t c) {
-    httplib::Client http(url.host, url.port);
+    httplib::Client http((url.tls ? "https://" : "http://") + url.host + ":" + std::to_string(url.port));
     http.set_keep_alive(true);
     http.set_tcp_nodelay(true);
     http.set_connection_timeout(kConnectTimeout);
-    http.set_read_timeout(timeout);
-    http.set_write_timeout(timeout);
+    http.set_read_timeout(options.timeout);
+    http.set_write_timeout(options.timeout);
+    if (!options.api_key.empty()) http.set_bearer_token_auth(options.api_key.c_str());
+    if (url.tls) {
+      if (!options.ca_cert.empty()) http.set_ca_cert_path(options.ca_cert.c_str());
+      http.enable_server_certificate_verification(options.verify_tls);
+    }
     std::size_t k = 0;
     auto post = [&] {
       return http.Post(url.path, plan.bodies[body_index(plan, c, k++)], "application/json");
@@ -238,6 +244,12 @@ LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, std::chrono::secon
   for (auto& t : threads) t.join();
   const double seconds = seconds_since(start);
   return summarize(clients, seconds, latencies, errors);
+}
+
+LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, std::chrono::seconds timeout) {
+  ClientOptions options;
+  options.timeout = timeout;
+  return run_load(url, plan, options);
 }
 
 }  // namespace attune::serving

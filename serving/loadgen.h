@@ -14,11 +14,12 @@
 
 namespace attune::serving {
 
-// http://HOST[:PORT][/PATH] split up; InputError naming the expected form otherwise (https is not spoken).
+// http(s)://HOST[:PORT][/PATH] split up; InputError naming the expected form otherwise.
 struct HttpUrl {
   std::string host;
-  int port = 80;
+  int port = 80;  // 443 for https without a port
   std::string path = "/";
+  bool tls = false;
 };
 HttpUrl parse_http_url(const std::string& url);
 
@@ -77,8 +78,17 @@ nlohmann::ordered_json result_json(const LoadResult& result);
 // A few lines for people: requests/s, the latency percentiles, errors by kind.
 std::string result_text(const LoadResult& result, const std::string& url);
 
-// Runs the plan against url (POST, application/json) and measures it. Client timeouts: connect 5 s,
-// read/write `timeout`.
+// How the clients reach the server besides the URL.
+struct ClientOptions {
+  std::chrono::seconds timeout{30};  // read/write; connect 5 s
+  std::string api_key;               // non-empty: "Authorization: Bearer <key>"
+  std::string ca_cert;               // https: verify the server against this PEM file (else the system's)
+  bool verify_tls = true;            // https: false accepts any certificate (self-signed tests)
+};
+
+// Runs the plan against url (POST, application/json) and measures it.
+LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, const ClientOptions& client);
+// The same with default ClientOptions but the read/write timeout.
 LoadResult run_load(const HttpUrl& url, const LoadPlan& plan, std::chrono::seconds timeout);
 
 }  // namespace attune::serving

@@ -6,6 +6,7 @@
 #include "base/file_io.h"
 #include "data/csv.h"
 #include "inference/inputs.h"
+#include "serving/api_access.h"
 #include "serving/loadgen.h"
 #include "tools/cli/cli_main.h"
 
@@ -32,8 +33,10 @@ int run(int argc, char** argv) {
   std::size_t concurrency = 1, requests = 0, warmup = 10;
   double duration_s = 0;
   int timeout_s = 30;
-  bool json = false;
-  app.add_option("--url", url, "endpoint, http://HOST:PORT/PATH (e.g. http://127.0.0.1:8080/api)")
+  bool json = false, insecure_tls = false;
+  std::string api_key_file;
+  serving::ClientOptions client;
+  app.add_option("--url", url, "endpoint, http(s)://HOST:PORT/PATH (e.g. http://127.0.0.1:8080/api)")
       ->required();
   app.add_option("--concurrency,-c", concurrency, "clients sending at once")
       ->capture_default_str()
@@ -54,6 +57,13 @@ int run(int argc, char** argv) {
   app.add_option("--timeout", timeout_s, "seconds a request may take to send or answer")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  app.add_option("--api-key-file", api_key_file,
+                 "file whose first line is serve's API key (sent as Authorization: Bearer)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--ca-cert", client.ca_cert,
+                 "https: PEM file of the CA (or self-signed certificate) to trust")
+      ->check(CLI::ExistingFile);
+  app.add_flag("--insecure-tls", insecure_tls, "https: do not verify the server's certificate");
   app.add_flag("--json", json, "print the result as one JSON object");
   app.footer(
       "Examples:\n"
@@ -81,7 +91,10 @@ int run(int argc, char** argv) {
   const auto target = serving::parse_http_url(url);
   serving::check_plan(plan);
 
-  const auto result = serving::run_load(target, plan, std::chrono::seconds(timeout_s));
+  client.timeout = std::chrono::seconds(timeout_s);
+  client.verify_tls = !insecure_tls;
+  if (!api_key_file.empty()) client.api_key = serving::read_api_key(api_key_file);
+  const auto result = serving::run_load(target, plan, client);
   if (json)
     std::cout << serving::result_json(result).dump() << "\n";
   else

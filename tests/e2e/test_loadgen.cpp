@@ -119,7 +119,7 @@ TEST_F(LoadgenE2e, FailuresAreCountedByStatusAndExitOne) {
 
   EXPECT_EQ(loadgen("--url " + url_ + "/api").code, 2);                    // neither -n nor -d
   EXPECT_EQ(loadgen("--url " + url_ + "/api -n 5 --duration 1").code, 2);  // both
-  EXPECT_EQ(loadgen("--url https://127.0.0.1:1/api -n 1").code, 2);        // no https
+  EXPECT_EQ(loadgen("--url ftp://127.0.0.1:1/api -n 1").code, 2);          // not http(s)
   const auto bad_input = loadgen("--url " + url_ + "/api -n 1 --input /nonexistent/texts.txt");
   EXPECT_EQ(bad_input.code, 2);
   EXPECT_NE(bad_input.err.find("/nonexistent/texts.txt"), std::string::npos) << bad_input.err;

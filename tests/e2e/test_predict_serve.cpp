@@ -611,4 +611,41 @@ TEST_F(PredictServe, ServeBadModelDirExitsTwo) {
   EXPECT_NE(r.err.find("/nonexistent/model"), std::string::npos) << r.err;
 }
 
+TEST_F(PredictServe, ServeRefusesAnOpenNetworkAddressWithoutAKey) {
+  // Checked before the model loads: a user learns at once, whatever the model dir.
+  const Result open = run_tool("serve", "--model " + model_dir().string() + " --host 0.0.0.0 --port 0");
+  EXPECT_EQ(open.code, 2);
+  EXPECT_NE(open.err.find("not a loopback address"), std::string::npos) << open.err;
+  EXPECT_NE(open.err.find("--api-key-file"), std::string::npos) << open.err;
+  const Result half_tls = run_tool("serve", "--model " + model_dir().string() + " --port 0 --tls-cert " +
+                                                (model_dir() / "config.json").string());
+  EXPECT_EQ(half_tls.code, 2);
+  EXPECT_NE(half_tls.err.find("--tls-key"), std::string::npos) << half_tls.err;
+  const fs::path short_key = fs::temp_directory_path() / ("attune_short_key_" + std::to_string(getpid()));
+  std::ofstream(short_key) << "abc\n";
+  const Result weak =
+      run_tool("serve", "--model " + model_dir().string() + " --port 0 --api-key-file " + short_key.string());
+  EXPECT_EQ(weak.code, 2);
+  EXPECT_NE(weak.err.find("at least 16"), std::string::npos) << weak.err;
+  fs::remove(short_key);
+}
+
+TEST_F(PredictServe, ServeWithAKeyAnswersOnlyKeyHolders) {
+  const fs::path key_file = fs::temp_directory_path() / ("attune_key_" + std::to_string(getpid()));
+  const std::string key = "e2e-key-0123456789abcdef";
+  std::ofstream(key_file) << key << "\n";
+  ServeProcess serve;
+  ASSERT_TRUE(
+      serve.start({"--api-key-file", key_file.string(), "--max-queue", "4", "--request-timeout-ms", "5000"}));
+  auto c = client(serve.port);
+  expect_error(c.Post("/api", R"({"text": "whoami /all"})", "application/json"), 401);
+  c.set_bearer_token_auth(key);
+  const auto ok = c.Post("/api", R"({"text": "whoami /all"})", "application/json");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_TRUE(json::parse(ok->body).contains("label"));
+  EXPECT_EQ(serve.stop(), 0);
+  fs::remove(key_file);
+}
+
 }  // namespace

@@ -30,12 +30,24 @@ TEST(LoadgenUrl, SplitsHostPortAndPath) {
   EXPECT_EQ(u.path, "/a/b?x=1");
 }
 
+TEST(LoadgenUrl, HttpsDefaultsToPort443) {
+  auto u = parse_http_url("https://127.0.0.1:8443/api");
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.port, 8443);
+  EXPECT_EQ(u.path, "/api");
+  u = parse_http_url("https://h");
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.port, 443);
+  EXPECT_FALSE(parse_http_url("http://h").tls);
+}
+
 TEST(LoadgenUrl, RejectsWhatItCannotSpeak) {
-  for (const char* bad : {"https://127.0.0.1:8080/api", "127.0.0.1:8080/api", "http://:8080/api",
-                          "http://h:0/api", "http://h:65536/", "http://h:80x/", "http://h:/", "ftp://h/"})
+  for (const char* bad :
+       {"httpx://127.0.0.1:8080/api", "127.0.0.1:8080/api", "http://:8080/api", "http://h:0/api",
+        "http://h:65536/", "http://h:80x/", "http://h:/", "ftp://h/", "https://:443/"})
     EXPECT_THROW(parse_http_url(bad), attune::InputError) << bad;
   try {
-    parse_http_url("https://h/");
+    parse_http_url("ftp://h/");
     FAIL();
   } catch (const attune::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("http://HOST"), std::string::npos) << e.what();
