@@ -90,6 +90,98 @@ void write_tokenizer_config(const fs::path& dir, const Preprocessing& pre) {
   write_file_atomic(file, j.dump(2) + "\n");
 }
 
+namespace {
+
+nlohmann::json read_json_object(const fs::path& file) {
+  std::ifstream in(file);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) throw InputError(file.string() + ": not a JSON object");
+  return j;
+}
+
+// A byte-level BPE tokenizer.json (RoBERTa's layout) from vocab.json + merges.txt and the added tokens of
+// tokenizer_config.json, with `normalizer`.
+nlohmann::json byte_level_bpe_tokenizer_json(const fs::path& dir, const nlohmann::json& normalizer) {
+  nlohmann::json merges = nlohmann::json::array();
+  std::ifstream in(dir / "merges.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line.rfind("#version", 0) == 0) continue;
+    merges.push_back(line);
+  }
+  const auto vocab = read_json_object(dir / "vocab.json");
+  nlohmann::json added = nlohmann::json::array();
+  if (fs::exists(dir / "tokenizer_config.json")) {
+    const auto config = read_json_object(dir / "tokenizer_config.json");
+    if (config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object())
+      for (const auto& [id, t] : config["added_tokens_decoder"].items())
+        added.push_back({{"id", std::stoll(id)},
+                         {"content", t.value("content", "")},
+                         {"single_word", t.value("single_word", false)},
+                         {"lstrip", t.value("lstrip", false)},
+                         {"rstrip", t.value("rstrip", false)},
+                         {"normalized", t.value("normalized", false)},
+                         {"special", t.value("special", true)}});
+  }
+  auto id_of = [&](const char* token, int64_t fallback) {
+    return vocab.contains(token) ? vocab[token].get<int64_t>() : fallback;
+  };
+  const nlohmann::json byte_level = {
+      {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added},
+          {"normalizer", normalizer},
+          {"pre_tokenizer", byte_level},
+          {"post_processor",
+           {{"type", "RobertaProcessing"},
+            {"sep", {"</s>", id_of("</s>", 2)}},
+            {"cls", {"<s>", id_of("<s>", 0)}},
+            {"trim_offsets", true},
+            {"add_prefix_space", false}}},
+          {"decoder", byte_level},
+          {"model",
+           {{"type", "BPE"},
+            {"dropout", nullptr},
+            {"unk_token", nullptr},
+            {"continuing_subword_prefix", ""},
+            {"end_of_word_suffix", ""},
+            {"fuse_unk", false},
+            {"byte_fallback", false},
+            {"ignore_merges", false},
+            {"vocab", vocab},
+            {"merges", merges}}}};
+}
+
+}  // namespace
+
+void write_tokenizer_json(const fs::path& dir, const Preprocessing& pre) {
+  if (!pre.lowercase) return;
+  const fs::path file = dir / "tokenizer.json";
+  const nlohmann::json lowercase = {{"type", "Lowercase"}};
+  nlohmann::json j;
+  if (fs::exists(file)) {
+    j = read_json_object(file);
+    auto& n = j["normalizer"];
+    if (n.is_null()) {
+      n = lowercase;
+    } else if (n.value("type", "") == "BertNormalizer") {
+      n["lowercase"] = true;
+    } else if (n.value("type", "") == "Sequence" && n.contains("normalizers")) {
+      n["normalizers"].insert(n["normalizers"].begin(), lowercase);
+    } else if (n.value("type", "") != "Lowercase") {
+      n = {{"type", "Sequence"}, {"normalizers", {lowercase, n}}};
+    }
+  } else if (fs::exists(dir / "vocab.json") && fs::exists(dir / "merges.txt")) {
+    j = byte_level_bpe_tokenizer_json(dir, lowercase);
+  } else {
+    return;  // WordPiece / SentencePiece without tokenizer.json: their slow tokenizers honour do_lower_case
+  }
+  write_file_atomic(file, j.dump() + "\n");
+}
+
 void write_preprocessing(const fs::path& dir, const Preprocessing& pre) {
   write_file_atomic(dir / kAttuneFile, pre.to_json().dump(2) + "\n");
 }
@@ -132,6 +224,7 @@ void export_adapter(const fs::path& dir, models::SequenceClassifier& model, cons
                        dtype == torch::kFloat ? std::nullopt : std::optional<torch::Dtype>(dtype));
     copy_tokenizer_files(tokenizer_dir, to);
     write_tokenizer_config(to, pre);
+    write_tokenizer_json(to, pre);
     write_preprocessing(to, pre);
   });
 }
@@ -145,6 +238,7 @@ void export_merged(const fs::path& dir, models::SequenceClassifier& model, const
     models::save_model(model, to, dtype);
     copy_tokenizer_files(tokenizer_dir, to);
     write_tokenizer_config(to, pre);
+    write_tokenizer_json(to, pre);
     write_preprocessing(to, pre);
   });
 }

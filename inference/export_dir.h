@@ -51,6 +51,13 @@ void copy_tokenizer_files(const std::filesystem::path& from, const std::filesyst
 // lower-case themselves, as attune.json says). The copied file's other fields are kept.
 void write_tokenizer_config(const std::filesystem::path& dir, const Preprocessing& pre);
 
+// For lower-casing runs, a tokenizer.json whose normalizer lower-cases, so that Hugging Face's fast
+// tokenizers (what AutoTokenizer picks when the file is there) apply it themselves: an existing file gains
+// a Lowercase normalizer (first in a Sequence; BertNormalizer's lowercase flag), and a byte-level BPE dir
+// (vocab.json + merges.txt: RoBERTa) without one gets RoBERTa's tokenizer.json layout with it. RoBERTa's
+// slow tokenizer has no lower-casing switch. Nothing is written for runs that keep case.
+void write_tokenizer_json(const std::filesystem::path& dir, const Preprocessing& pre);
+
 void write_preprocessing(const std::filesystem::path& dir, const Preprocessing& pre);
 // Reads <dir>/attune.json; a dir without one gets the defaults (lowercase false, max_length from the
 // tokenizer) and labels from config.json.

@@ -12,6 +12,7 @@ packages=(
   libtorch-dev libopenblas0-pthread libjemalloc-dev libdnnl-dev
   libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev
   libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev
+  libonnx-dev python3-onnx
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -45,3 +46,18 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$build_dir" -j "$jobs"
+
+# Optional: Hugging Face's JavaScript tokenizers (pure JS, no scripts run), which a test uses to read the
+# exports' tokenizer files independently. Without npm the test says so and skips.
+if command -v npm >/dev/null && [ ! -f "$build_dir/js/node_modules/@huggingface/tokenizers/package.json" ]; then
+  npm install --prefix "$build_dir/js" --no-audit --no-fund --ignore-scripts --silent \
+    @huggingface/tokenizers@0.2.0 >/dev/null 2>&1 ||
+    echo "setup: npm could not install @huggingface/tokenizers (optional: one cross-check test will skip)"
+fi
+
+# Optional: ONNX Runtime for Node.js (its CPU binaries ship inside the package; no scripts run), which the
+# ONNX export's tests run the exported graphs with. Without npm those tests say so and skip.
+if command -v npm >/dev/null && [ ! -f "$build_dir/js/node_modules/onnxruntime-node/package.json" ]; then
+  npm install --prefix "$build_dir/js" --no-audit --no-fund --ignore-scripts --silent onnxruntime-node@1.30.0 \
+    >/dev/null 2>&1 || echo "setup: npm could not install onnxruntime-node (optional: the ONNX Runtime checks skip)"
+fi
