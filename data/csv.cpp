@@ -218,7 +218,9 @@ std::vector<Example> read_examples(const std::filesystem::path& file, const Exam
 }
 
 std::string csv_escape(const std::string& field) {
-  const bool needs_quotes = field.find_first_of(",\"\r\n") != std::string::npos ||
+  // A field that starts with U+FEFF is quoted too: unquoted at the start of a file, the reader would take
+  // it for a byte-order mark and drop it.
+  const bool needs_quotes = field.find_first_of(",\"\r\n") != std::string::npos || starts_with(field, kBom) ||
                             (!field.empty() && (field.front() == ' ' || field.back() == ' ' ||
                                                 field.front() == '\t' || field.back() == '\t'));
   if (!needs_quotes) return field;

@@ -46,7 +46,8 @@ struct ExampleColumns {
 std::vector<Example> read_examples(const std::filesystem::path& file, const ExampleColumns& columns = {},
                                    const std::optional<std::set<std::string>>& allowed_labels = std::nullopt);
 
-// Quotes a field when it holds a comma, quote, CR or LF (or leading/trailing space).
+// Quotes a field when it holds a comma, quote, CR or LF, has leading/trailing space, or starts with U+FEFF
+// (which would read as a byte-order mark at the start of a file).
 std::string csv_escape(const std::string& field);
 
 // Writes header + rows with LF line ends, atomically (base/file_io.h's write_file_atomic). Every row must

@@ -197,6 +197,22 @@ TEST(WriteCsv, RoundTripsTrickyFields) {
   EXPECT_EQ(read_csv(file).rows, (std::vector<std::vector<std::string>>{{""}, {"x"}, {""}}));
 }
 
+// Found by tests/fuzz/fuzz_csv: a first header name starting with U+FEFF was written unquoted, and the
+// reader took it for the file's byte-order mark.
+TEST(WriteCsv, RoundTripsAFieldStartingWithAByteOrderMark) {
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_EQ(csv_escape(bom + "x"), "\"" + bom + "x\"");
+  const fs::path file = attune::testing::temp_dir("bom") / "out.csv";
+  for (const std::vector<std::string>& header :
+       {std::vector<std::string>{bom}, std::vector<std::string>{bom + "text", "label"}}) {
+    const std::vector<std::vector<std::string>> rows{std::vector<std::string>(header.size(), bom + "v")};
+    write_csv(file, header, rows);
+    const auto table = read_csv(file);
+    EXPECT_EQ(table.header, header);
+    EXPECT_EQ(table.rows, rows);
+  }
+}
+
 TEST(WriteCsv, RejectsARaggedRow) {
   const fs::path file = attune::testing::temp_dir("rr") / "out.csv";
   EXPECT_THROW(write_csv(file, {"a", "b"}, {{"1"}}), std::invalid_argument);
