@@ -38,9 +38,13 @@ std::unordered_map<std::string, std::int64_t> read_vocab(const nlohmann::json& j
   if (!json.is_object()) throw InputError(where + ": expected an object {token: id}");
   std::unordered_map<std::string, std::int64_t> vocab;
   vocab.reserve(json.size());
+  // Ids index a dense table (id_to_token_), as the model's embedding rows: each lies below the number of
+  // entries, as in every Hugging Face vocabulary (WordPiece's reader asks the same).
   for (const auto& [token, id] : json.items()) {
-    if (!id.is_number_integer() || id.get<std::int64_t>() < 0)
-      throw InputError(where + ": key \"" + token + "\": expected a non-negative integer id");
+    if (!id.is_number_integer() || id.get<std::int64_t>() < 0 ||
+        id.get<std::uint64_t>() >= static_cast<std::uint64_t>(json.size()))
+      throw InputError(where + ": key \"" + token + "\": expected an integer id below " +
+                       std::to_string(json.size()) + " (the number of entries)");
     vocab.emplace(token, id.get<std::int64_t>());
   }
   return vocab;
@@ -142,12 +146,16 @@ std::unique_ptr<ByteLevelBpeTokenizer> ByteLevelBpeTokenizer::from_tokenizer_jso
   bool add_prefix_space = false;
   std::function<void(const nlohmann::json&)> visit = [&](const nlohmann::json& pre) {
     if (!pre.is_object()) return;
-    if (pre.value("type", std::string()) == "ByteLevel") {
+    const std::string at = file + ": key pre_tokenizer.";
+    const auto* type = optional_key(pre, at, "type", &nlohmann::json::is_string, "a string");
+    if (type != nullptr && type->get<std::string>() == "ByteLevel") {
       byte_level = true;
-      add_prefix_space = pre.value("add_prefix_space", false);
+      const auto* prefix =
+          optional_key(pre, at, "add_prefix_space", &nlohmann::json::is_boolean, "true or false");
+      add_prefix_space = prefix != nullptr && prefix->get<bool>();
     }
-    if (pre.contains("pretokenizers"))
-      for (const auto& sub : pre["pretokenizers"]) visit(sub);
+    if (const auto* subs = optional_key(pre, at, "pretokenizers", &nlohmann::json::is_array, "a list"))
+      for (const auto& sub : *subs) visit(sub);
   };
   if (json.contains("pre_tokenizer")) visit(json["pre_tokenizer"]);
   if (!byte_level)

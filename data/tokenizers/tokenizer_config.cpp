@@ -1,9 +1,11 @@
 #include "data/tokenizers/tokenizer_config.h"
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
 #include "base/errors.h"
+#include "base/strings.h"
 
 namespace attune::data {
 namespace {
@@ -27,8 +29,12 @@ void read_token(const nlohmann::json& value, const std::string& where, AddedToke
   if (!value.is_object() || !value.contains("content") || !value["content"].is_string())
     throw InputError(where + ": expected a string or an object with a string \"content\"");
   token.content = value["content"].get<std::string>();
-  token.lstrip = value.value("lstrip", false);
-  token.rstrip = value.value("rstrip", false);
+  if (const auto* lstrip =
+          optional_key(value, where + ".", "lstrip", &nlohmann::json::is_boolean, "true or false"))
+    token.lstrip = lstrip->get<bool>();
+  if (const auto* rstrip =
+          optional_key(value, where + ".", "rstrip", &nlohmann::json::is_boolean, "true or false"))
+    token.rstrip = rstrip->get<bool>();
 }
 
 void upsert(TokenizerConfig& config, const AddedToken& token, bool keep_flags) {
@@ -63,9 +69,14 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
   if (!in) throw InputError(path.string() + ": cannot open file");
   std::stringstream buffer;
   buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  // Readers walk the values recursively: bound the nesting before parsing (real files nest a few levels).
+  if (json_nesting_depth(text) > kMaxJsonDepth)
+    throw InputError(path.string() + ": the JSON nests deeper than " + std::to_string(kMaxJsonDepth) +
+                     " levels");
   try {
-    return nlohmann::json::parse(buffer.str());
-  } catch (const nlohmann::json::parse_error& e) {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     throw InputError(path.string() + ": not valid JSON (" + e.what() + ")");
   }
 }
@@ -104,18 +115,18 @@ TokenizerConfig read_tokenizer_config(const std::filesystem::path& dir) {
       const double value = json["model_max_length"].get<double>();
       if (value > 0 && value < kNoMaxLength) config.model_max_length = static_cast<std::int64_t>(value);
     }
-    config.tokenizer_class = json.value("tokenizer_class", std::string());
+    if (const auto* name =
+            optional_key(json, file + ": key ", "tokenizer_class", &nlohmann::json::is_string, "a string"))
+      config.tokenizer_class = name->get<std::string>();
     if (json.contains("added_tokens_decoder")) {
       const auto& decoder = json["added_tokens_decoder"];
       if (!decoder.is_object()) throw InputError(file + ": key added_tokens_decoder: expected an object");
       for (const auto& [key, value] : decoder.items()) {
         AddedToken token;
         read_token(value, file + ": key added_tokens_decoder." + key, token);
-        try {
-          token.id = std::stoll(key);
-        } catch (const std::exception&) {
+        const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), token.id);
+        if (key.empty() || ec != std::errc() || end != key.data() + key.size() || token.id < 0)
           throw InputError(file + ": key added_tokens_decoder." + key + ": expected an integer id as key");
-        }
         upsert(config, token, /*keep_flags=*/false);
       }
     }
@@ -140,6 +151,14 @@ const nlohmann::json& required_key(const nlohmann::json& object, const std::stri
   if (!object.contains(name) || !(object[name].*is_type)())
     throw InputError(file + ": key " + name + ": expected " + expected);
   return object[name];
+}
+
+const nlohmann::json* optional_key(const nlohmann::json& object, const std::string& where, const char* name,
+                                   bool (nlohmann::json::*is_type)() const noexcept, const char* expected) {
+  if (!object.is_object() || !object.contains(name) || object[name].is_null()) return nullptr;
+  if (!(object[name].*is_type)())
+    throw InputError(where + name + ": expected " + expected + ", got " + object[name].type_name());
+  return &object[name];
 }
 
 }  // namespace attune::data

@@ -38,12 +38,18 @@ TokenizerConfig read_tokenizer_config(const std::filesystem::path& dir);
 void merge_added_tokens(const nlohmann::json& added_tokens, const std::string& where,
                         TokenizerConfig& config);
 
-// Parses a whole JSON file; throws InputError naming it (and the parser's position) when it is not JSON.
+// Parses a whole JSON file; throws InputError naming it (and the parser's position) when it is not JSON or
+// nests deeper than kMaxJsonDepth (base/strings.h).
 nlohmann::json read_json_file(const std::filesystem::path& path);
 
 // object[name] when it is there and `is_type` holds for it; else InputError "FILE: key NAME: expected
 // EXPECTED". For attune's own tokenizer files (word_index.json, tfidf_vectorizer.json).
 const nlohmann::json& required_key(const nlohmann::json& object, const std::string& file, const char* name,
+                                   bool (nlohmann::json::*is_type)() const noexcept, const char* expected);
+// object[name] when it is there and not null (`is_type` holding for it), else nullptr; InputError
+// "WHERE" "NAME: expected EXPECTED, got TYPE" when it has another type (where: "file: key " or
+// "file: key mask_token."). For the optional keys of Hugging Face's files.
+const nlohmann::json* optional_key(const nlohmann::json& object, const std::string& where, const char* name,
                                    bool (nlohmann::json::*is_type)() const noexcept, const char* expected);
 
 }  // namespace attune::data

@@ -109,18 +109,27 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::from_tokenizer_json(cons
     vocab[id.get<std::size_t>()] = token;
   }
   WordPieceSettings settings;
-  settings.continuing_prefix = model.value("continuing_subword_prefix", std::string("##"));
-  settings.max_chars_per_word = model.value("max_input_chars_per_word", std::size_t{100});
-  const nlohmann::json normalizer = json.value("normalizer", nlohmann::json());
-  const bool json_lowercase = normalizer.is_object() ? normalizer.value("lowercase", true) : true;
-  settings.lowercase = config.do_lower_case.value_or(json_lowercase);
-  const auto json_strip = normalizer.is_object() && normalizer.contains("strip_accents") &&
-                                  normalizer["strip_accents"].is_boolean()
-                              ? std::optional<bool>(normalizer["strip_accents"].get<bool>())
-                              : std::nullopt;
-  settings.strip_accents = config.strip_accents.value_or(json_strip.value_or(settings.lowercase));
-  settings.split_cjk = config.tokenize_chinese_chars.value_or(
-      normalizer.is_object() ? normalizer.value("handle_chinese_chars", true) : true);
+  const std::string at_model = file + ": key model.";
+  if (const auto* prefix =
+          optional_key(model, at_model, "continuing_subword_prefix", &nlohmann::json::is_string, "a string"))
+    settings.continuing_prefix = prefix->get<std::string>();
+  if (const auto* max_chars = optional_key(model, at_model, "max_input_chars_per_word",
+                                           &nlohmann::json::is_number_unsigned, "a count >= 0"))
+    settings.max_chars_per_word = max_chars->get<std::size_t>();
+  const std::string at_normalizer = file + ": key normalizer.";
+  const nlohmann::json* normalizer =
+      optional_key(json, file + ": key ", "normalizer", &nlohmann::json::is_object, "an object");
+  auto normalizer_flag = [&](const char* name) -> std::optional<bool> {
+    if (normalizer == nullptr) return std::nullopt;
+    const auto* flag =
+        optional_key(*normalizer, at_normalizer, name, &nlohmann::json::is_boolean, "true or false");
+    return flag ? std::optional<bool>(flag->get<bool>()) : std::nullopt;
+  };
+  settings.lowercase = config.do_lower_case.value_or(normalizer_flag("lowercase").value_or(true));
+  settings.strip_accents =
+      config.strip_accents.value_or(normalizer_flag("strip_accents").value_or(settings.lowercase));
+  settings.split_cjk =
+      config.tokenize_chinese_chars.value_or(normalizer_flag("handle_chinese_chars").value_or(true));
   if (json.contains("added_tokens"))
     merge_added_tokens(json["added_tokens"], file + ": key added_tokens", config);
   return std::make_unique<WordPieceTokenizer>(std::move(vocab), settings, options, std::move(config));

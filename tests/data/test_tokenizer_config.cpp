@@ -67,5 +67,21 @@ TEST(TokenizerConfig, MalformedFilesNameFileAndKey) {
   EXPECT_THROW(read_tokenizer_config(dir), InputError);
 }
 
+// Found by tests/fuzz/fuzz_tokenizer_*: a number beyond double's range is JSON nlohmann reads with an
+// out_of_range error, not a parse_error, and it escaped read_json_file as a library exception.
+TEST(TokenizerConfig, ANumberOutOfRangeIsAnInputError) {
+  const auto dir = testing::temp_dir("cfg-range");
+  std::ofstream(dir / "tokenizer_config.json") << R"({"model_max_length": 2e400})";
+  try {
+    read_tokenizer_config(dir);
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("tokenizer_config.json: not valid JSON"), std::string::npos)
+        << e.what();
+  }
+  std::ofstream(dir / "vocab.json") << "-2e323[2";
+  EXPECT_THROW(read_json_file(dir / "vocab.json"), InputError);
+}
+
 }  // namespace
 }  // namespace attune::data
