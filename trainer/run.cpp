@@ -208,6 +208,51 @@ void write_model_cards(const Config& config, const nlohmann::json& summary,
       inference::write_model_card(export_dir / kind, {summary, pre, card_settings(config), kind});
 }
 
+// What a killed run may have left, cleaned before this one writes anything: an interrupted checkpoint
+// swap or write (clean_after_kill), staged or half-moved export dirs, temporary files of dead writers in
+// the output, export and data dirs. Says what it did on stderr.
+void clean_after_killed_run(const Config& config) {
+  std::vector<std::string> done = clean_after_kill(config.training.output_dir);
+  const fs::path export_dir = config.export_.dir;
+  const fs::path staging = export_staging_dir(export_dir);
+  std::error_code ec;
+  if (fs::exists(staging, ec)) {
+    fs::remove_all(staging);
+    done.push_back("removed " + staging.string() + " (an export cut short)");
+  }
+  for (const char* kind : {"base", "adapter", "merged"}) {
+    const fs::path dir = export_dir / kind;
+    if (restore_replaced_dir(dir))
+      done.push_back("restored " + dir.string() + " from " + dir.string() + ".old (an interrupted move)");
+    if (fs::exists(dir.string() + ".partial", ec)) {
+      fs::remove_all(dir.string() + ".partial");
+      done.push_back("removed " + dir.string() + ".partial (an export cut short)");
+    }
+  }
+  std::vector<fs::path> data_dirs;
+  if (config.data.generate) data_dirs.push_back(config.data.generate->out_dir);
+  if (config.data.split) data_dirs.push_back(config.data.split->out_dir);
+  for (const auto& dir : data_dirs)
+    for (const auto& name : remove_stale_temp_files(dir))
+      done.push_back("removed " + (dir / name).string() + " (a file cut short)");
+  for (const auto& line : done) std::cerr << "cleanup: " << line << "\n";
+}
+
+// A fresh run's output dir holds nothing of an earlier run that could pass for this one's: its
+// checkpoint (a later --resume or `export --run` would take it) and reports.
+void remove_previous_results(const fs::path& out) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const char* name : {"checkpoint", "checkpoint.old"})
+    if (fs::exists(out / name, ec)) fs::remove_all(out / name), removed.push_back(name);
+  for (const char* name :
+       {"run_summary.json", "test_report.json", "test_report.txt", "stress_report.json", "stress_report.txt"})
+    if (fs::remove(out / name, ec)) removed.push_back(name);
+  if (!removed.empty())
+    std::cerr << "fresh run: removed the previous run's " << join(removed, ", ") << " from " << out.string()
+              << " (--resume continues a run instead)\n";
+}
+
 }  // namespace
 
 nlohmann::json Backbone::to_json() const {
@@ -333,7 +378,7 @@ inference::Preprocessing run_preprocessing(const Config& config, const Backbone&
 
 void export_run_model(const Config& config, const Backbone& backbone, RunModel& built,
                       const inference::Preprocessing& pre, const fs::path& dir, bool merged, bool adapter,
-                      torch::ScalarType dtype) {
+                      torch::ScalarType dtype, const fs::path& final_dir) {
   if (adapter && !built.lora)
     throw InputError("export: --adapter: peft.method is '" + config.peft.method +
                      "'; only LoRA has an adapter to export (use --merged)");
@@ -341,20 +386,37 @@ void export_run_model(const Config& config, const Backbone& backbone, RunModel& 
     auto info = *built.lora;
     if (built.random_init_hf) {
       // The random-init backbone exists nowhere else: write it beside the adapter, which names it.
-      const fs::path base = fs::absolute(dir / "base");
+      const fs::path base = dir / "base";
       models::save_model(
           *models::create_model(*built.random_init_hf, static_cast<uint64_t>(config.training.seed)), base);
       inference::copy_tokenizer_files(backbone.tokenizer_dir, base);
-      info.config.base_model_name_or_path = base.lexically_normal().string();
+      info.config.base_model_name_or_path =
+          fs::absolute((final_dir.empty() ? dir : final_dir) / "base").lexically_normal().string();
     }
     inference::export_adapter(dir / "adapter", *built.model, info, backbone.tokenizer_dir, pre, dtype);
-    std::cout << "exported the PEFT adapter to " << (dir / "adapter").string() << "\n";
   }
   if (merged) {
     inference::export_merged(dir / "merged", *built.model, backbone.tokenizer_dir, pre, dtype);
     built.lora.reset();  // merged and unloaded
-    std::cout << "exported the merged model to " << (dir / "merged").string() << "\n";
   }
+}
+
+fs::path export_staging_dir(const fs::path& dir) {
+  return dir.lexically_normal().string() + ".partial";
+}
+
+void publish_export(const fs::path& staging, const fs::path& dir) {
+  fs::create_directories(dir);
+  for (const char* kind : {"base", "adapter", "merged"})
+    if (fs::exists(staging / kind)) {
+      replace_dir(staging / kind, dir / kind);
+      std::cout << "exported "
+                << (std::string(kind) == "merged"    ? "the merged model"
+                    : std::string(kind) == "adapter" ? "the PEFT adapter"
+                                                     : "the adapter's random-init base")
+                << " to " << (dir / kind).string() << "\n";
+    }
+  fs::remove_all(staging);
 }
 
 void run_training(const Config& config) {
@@ -363,6 +425,8 @@ void run_training(const Config& config) {
             << models::describe(models::apply_thread_policy(static_cast<int>(config.model.num_threads)))
             << "\n";
   const fs::path out = config.training.output_dir;
+  const bool resuming = !config.training.resume_from_checkpoint.empty();
+  clean_after_killed_run(config);
 
   // Backbone and tokenizer.
   const Backbone backbone = resolve_backbone(config);
@@ -420,6 +484,8 @@ void run_training(const Config& config) {
       static_cast<int>(config.model.num_threads), static_cast<int>(built.model->config.hidden_size));
   if (!threads_note.empty()) std::cout << threads_note << "\n";
 
+  if (!resuming) remove_previous_results(out);
+
   // Training: the loop, or (tfidf_logreg) L-BFGS with a cross-validated C.
   nlohmann::json logreg_details;
   LoopOutcome outcome;
@@ -428,7 +494,7 @@ void run_training(const Config& config) {
     outcome = fitted.loop;
     logreg_details = fitted.details;
   } else {
-    outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id());
+    outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id(), backbone.sha256);
   }
   if (config.model.type == "tfidf_logreg")
     std::cout << "fitted in " << fixed(outcome.train_seconds, 1) << " s (cross-validation included)\n";
@@ -438,12 +504,16 @@ void run_training(const Config& config) {
               << fixed(outcome.train_seconds, 1) << " s, " << fixed(outcome.train_samples_per_second, 1)
               << " samples/s\n";
 
-  // Export, then the test report on the model as exported.
+  // Export (staged beside export.dir until the calibration, reports and model cards are in), then the
+  // test report on the model as exported.
   inference::Preprocessing pre = run_preprocessing(config, backbone, dataset.labels.labels());
   const auto dtype = config.export_.dtype == "bf16" ? torch::kBFloat16 : torch::kFloat;
-  const fs::path export_dir = config.export_.dir;
+  const fs::path final_export_dir = config.export_.dir;
+  const fs::path export_dir = export_staging_dir(final_export_dir);
+  fs::remove_all(export_dir);
   const bool export_adapter = config.export_.adapter && built.lora.has_value();
-  export_run_model(config, backbone, built, pre, export_dir, config.export_.merged, export_adapter, dtype);
+  export_run_model(config, backbone, built, pre, export_dir, config.export_.merged, export_adapter, dtype,
+                   final_export_dir);
   std::shared_ptr<models::SequenceClassifier> test_model = built.model;
   if (config.export_.merged) test_model = inference::load_model_dir(export_dir / "merged").model;
   inference::InferenceSettings infer{config.training.per_device_eval_batch_size, tokenizer->pad_id(),
@@ -517,8 +587,9 @@ void run_training(const Config& config) {
   summary["wall_seconds"] = seconds_since(run_start);
   summary["num_threads"] = at::get_num_threads();
   summary["peak_rss_mib"] = peak_rss_mib();
-  write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
   write_model_cards(config, summary, pre, export_dir);
+  write_file_atomic(out / "run_summary.json", summary.dump(2) + "\n");
+  publish_export(export_dir, final_export_dir);
   std::cout << "\nreports: " << (out / "test_report.txt").string()
             << "; backbone used: " << backbone.describe() << "\n";
 }
@@ -546,8 +617,12 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
   const TrainerState state = read_trainer_state(checkpoint);
   if (state.labels.empty())
     throw InputError((checkpoint / kTrainerStateFile).string() + ": labels: expected the run's label list");
+  verify_checkpoint_files(checkpoint, state);
 
   const Backbone backbone = resolve_backbone(config);
+  // The checkpoint must be the one this resolved config trained (a later run may have rewritten it).
+  check_fingerprint(checkpoint, state.fingerprint,
+                    {{"config", config_fingerprint(config)}, {"backbone_sha256", backbone.sha256}});
   const auto tokenizer = load_run_tokenizer(config, backbone);
   RunModel built = build_model_for_config(config, backbone, *tokenizer, state.labels, /*verbose=*/false);
   const bool best = config.training.load_best_model_at_end && fs::exists(checkpoint / kBestWeightsFile);
@@ -559,14 +634,17 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
             << ")\n";
   auto pre = run_preprocessing(config, backbone, state.labels);
   restore_calibration(run_dir, pre);
-  export_run_model(config, backbone, built, pre, out, merged, adapter, dtype);
+  const fs::path staging = export_staging_dir(out);
+  fs::remove_all(staging);
+  export_run_model(config, backbone, built, pre, staging, merged, adapter, dtype, out);
   std::ifstream summary_in(run_dir / "run_summary.json");
   const auto summary = nlohmann::json::parse(summary_in, nullptr, /*allow_exceptions=*/false);
   if (summary.is_object())
-    write_model_cards(config, summary, pre, out);
+    write_model_cards(config, summary, pre, staging);
   else
     std::cout << "export: no readable run_summary.json in " << run_dir.string()
               << ": no model card (README.md)\n";
+  publish_export(staging, out);
 }
 
 }  // namespace attune::trainer

@@ -57,10 +57,17 @@ RunModel build_model_for_config(const Config& config, const Backbone& backbone,
 
 // Writes the export dirs of a trained RunModel: `<dir>/adapter` (LoRA, when `adapter`) and `<dir>/merged`
 // (when `merged`; merges LoRA into the model, which is plain afterwards). A random-init backbone's adapter
-// needs its base on disk: it is written to `<dir>/base` and the adapter names it by absolute path.
+// needs its base on disk: it is written to `<dir>/base` and the adapter names it by absolute path, as
+// `<final_dir>/base` when the dirs are staged in `dir` to be moved to `final_dir` (publish_export).
 void export_run_model(const Config& config, const Backbone& backbone, RunModel& built,
                       const inference::Preprocessing& pre, const std::filesystem::path& dir, bool merged,
-                      bool adapter, torch::ScalarType dtype);
+                      bool adapter, torch::ScalarType dtype, const std::filesystem::path& final_dir = {});
+
+// Exports are assembled whole (weights, tokenizer, attune.json with the calibration, model card) in
+// `<dir>.partial` and then moved into `dir` one export dir at a time (base, adapter, merged), each by
+// replace_dir: a kill leaves every export dir either the previous whole one or the new whole one.
+std::filesystem::path export_staging_dir(const std::filesystem::path& dir);
+void publish_export(const std::filesystem::path& staging, const std::filesystem::path& dir);
 
 // The preprocessing record of a run's export dirs.
 inference::Preprocessing run_preprocessing(const Config& config, const Backbone& backbone,
@@ -69,12 +76,18 @@ inference::Preprocessing run_preprocessing(const Config& config, const Backbone&
 // Runs the experiment a validated config describes. Writes into training.output_dir: metrics.jsonl,
 // the checkpoint, test_report.{json,txt} (and stress_report.* with data.stress_file), run_summary.json,
 // and the export dirs. InputError for bad input, std::runtime_error for anything else.
+// A kill at any moment leaves each of them whole (the previous one or the new one): the run first cleans
+// what a killed run left (clean_after_kill, staged exports, temporary files); a fresh run removes the
+// previous run's checkpoint and reports once its data and model are built, so that none of them is taken
+// for this run's. The resolved_config.yaml `train` wrote stays after a failure (rerun it; `export --run`
+// and --resume refuse a dir without a checkpoint, or whose checkpoint's recorded config differs).
 void run_training(const Config& config);
 
 // `export`: rebuilds the model of the run in `run_dir` from its resolved_config.yaml, loads the best
 // trainable weights of its checkpoint (best.safetensors, else the last trainable.safetensors) and writes
-// `<out>/merged` and/or `<out>/adapter` (see export_run_model). InputError naming the file when the run dir
-// lacks what it needs.
+// `<out>/merged` and/or `<out>/adapter` (see export_run_model, publish_export). InputError naming the file
+// when the run dir lacks what it needs, its checkpoint is damaged, or the checkpoint's recorded config or
+// backbone differs from resolved_config.yaml (a run dir whose config was overwritten).
 void export_from_run(const std::filesystem::path& run_dir, const std::filesystem::path& out, bool merged,
                      bool adapter, torch::ScalarType dtype);
 

@@ -28,17 +28,29 @@ void write_rows(const std::filesystem::path& file, const std::vector<GeneratedRo
 
 }  // namespace
 
+// The manifest goes first and comes back last: a dir whose writing was cut short (a kill, a full disk) has
+// none, so a run generates it again instead of taking a mix of two generations for one (train's reuse
+// test reads the manifest). Each file is itself written atomically, and a file of an earlier generation
+// that this one does not write (stress.csv of another preset) is removed.
 void write_generated_data(const GeneratedData& data, const std::filesystem::path& out_dir) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) throw std::runtime_error("cannot create " + out_dir.string() + ": " + ec.message());
+  std::filesystem::remove(out_dir / "manifest.json", ec);
+  if (ec)
+    throw std::runtime_error("cannot replace " + (out_dir / "manifest.json").string() + ": " + ec.message());
   write_rows(out_dir / "train.csv", data.train);
   write_rows(out_dir / "validation.csv", data.validation);
   write_rows(out_dir / "test.csv", data.test);
-  if (!data.stress.empty()) write_rows(out_dir / "stress.csv", data.stress);
-  if (!data.real_benign.empty()) write_rows(out_dir / "real_benign.csv", data.real_benign);
-  if (!data.real_attacks.empty()) write_rows(out_dir / "real_attacks.csv", data.real_attacks);
-  if (!data.all.empty()) write_rows(out_dir / "all.csv", data.all);
+  for (const auto& [name, rows] :
+       {std::pair{"stress.csv", &data.stress}, std::pair{"real_benign.csv", &data.real_benign},
+        std::pair{"real_attacks.csv", &data.real_attacks}, std::pair{"all.csv", &data.all}}) {
+    if (!rows->empty())
+      write_rows(out_dir / name, *rows);
+    else
+      std::filesystem::remove(out_dir / name, ec);
+  }
+  sync_path(out_dir);
   write_file_atomic(out_dir / "manifest.json", data.manifest.dump(2) + "\n");
 }
 
