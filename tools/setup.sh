@@ -12,6 +12,7 @@ packages=(
   libtorch-dev libopenblas0-pthread libjemalloc-dev libdnnl-dev
   libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev
   libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev
+  clang libclang-rt-dev  # the libFuzzer targets (tests/fuzz/): clang with its sanitizer and fuzzer runtimes
   libonnx-dev python3-onnx
 )
 missing=()

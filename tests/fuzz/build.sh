@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang, AddressSanitizer + UndefinedBehaviorSanitizer) into OUT_DIR with the
 # CMake project in tests/fuzz/: each target compiles only the parser sources it reads with, not the project.
 #   tests/fuzz/build.sh [OUT_DIR]        (default: build-fuzz/ at the repository root; JOBS=n, default 2)
-# Needs clang and its runtime libraries (Debian: apt install clang libclang-rt-14-dev; tools/setup.sh
+# Needs clang and its runtime libraries (Debian: apt install clang libclang-rt-dev; tools/setup.sh
 # installs them). tests/fuzz/run.sh builds and runs them all.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)

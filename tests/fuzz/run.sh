@@ -30,7 +30,7 @@ if ! command -v "${ATTUNE_FUZZ_CXX:-clang++}" >/dev/null ||
   ! "${ATTUNE_FUZZ_CXX:-clang++}" -fsanitize=fuzzer,address,undefined "$probe_dir/probe.cpp" \
     -o "$probe_dir/probe" 2>"$probe_dir/probe.log"; then
   echo "fuzz: clang++ with libFuzzer and the sanitizers is not available" \
-    "(Debian: apt install clang libclang-rt-14-dev, or run tools/setup.sh)"
+    "(Debian: apt install clang libclang-rt-dev, or run tools/setup.sh)"
   sed 's/^/  /' "$probe_dir/probe.log" 2>/dev/null | head -5
   if [ "${ATTUNE_REQUIRE_SHARED:-0}" = 1 ]; then
     echo "fuzz: FAILED (ATTUNE_REQUIRE_SHARED=1: the fuzz targets must run here)"
