@@ -13,7 +13,7 @@ packages=(
   libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev
   libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev
   clang libclang-rt-dev  # the libFuzzer targets (tests/fuzz/): clang with its sanitizer and fuzzer runtimes
-  libonnx-dev python3-onnx
+  libonnx-dev python3-onnx libgloo-dev
 )
 missing=()
 for p in "${packages[@]}"; do

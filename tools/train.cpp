@@ -11,9 +11,11 @@
 #include "base/strings.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
+#include "tools/cli/launch_ranks.h"
 #include "tools/cli/omp_wait.h"
 #include "trainer/config.h"
 #include "trainer/config_schema.h"
+#include "trainer/distributed.h"
 #include "trainer/run.h"
 
 namespace attune::cli {
@@ -58,6 +60,11 @@ The output dir receives resolved_config.yaml: every key after --set and defaults
 
   train --config configs/roberta_lora_4class.yaml
   train --config configs/tiny_lora.yaml --set training.max_steps=10 --output /tmp/tiny
+
+Data-parallel: --nproc-per-node N runs N ranks on this machine; on several machines start one process per
+rank with torchrun's variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT),
+as torchrun --nnodes M --nproc-per-node N would. Each rank takes its share of every batch (the config's
+batch is the global one); rank 0 evaluates, logs, checkpoints, reports and exports.
 
 Exit status: 0 done, 2 bad usage or bad input (one line naming the file, line or key), 1 other failure.)";
 
@@ -116,6 +123,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> sets;
   std::string output;
   bool resume = false;
+  int nproc = 1;
   app.add_option("--config", config_path, "the YAML experiment config (see CONFIG below)")->required();
   app.add_option("--set", sets,
                  "override one key, KEY.PATH=VALUE (VALUE read as YAML: 1e-4, true, [query, value]); "
@@ -124,8 +132,16 @@ int run(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--output", output, "the output dir (training.output_dir; default runs/<config stem>)");
   app.add_flag("--resume", resume, "continue from the newest checkpoint in the output dir");
+  app.add_option("--nproc-per-node", nproc,
+                 "data-parallel ranks to run on this machine (each with cores / N threads; see below)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   app.footer(kConfigHelp);
   parse(app, argc, argv);
+  if (nproc > 1) return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), nproc, "train");
+  // Ranks other than 0 run quietly: rank 0 speaks for the run (errors still reach stderr).
+  const auto env = trainer::distributed_env_from_environment();
+  if (!env.is_main()) std::cout.rdbuf(nullptr);
 
   std::vector<trainer::Override> overrides;
   for (const auto& s : sets) overrides.push_back(trainer::parse_override(s));
@@ -142,7 +158,7 @@ int run(int argc, char** argv) {
   if (ec || !fs::is_directory(out_dir))
     throw InputError(config.where("training.output_dir") + ": training.output_dir: cannot create '" +
                      out_dir.string() + "' (" + (ec ? ec.message() : "not a directory") + ")");
-  trainer::write_resolved_config(config, out_dir / "resolved_config.yaml");
+  if (env.is_main()) trainer::write_resolved_config(config, out_dir / "resolved_config.yaml");
   std::cout << summary(config) << std::endl;
 
   trainer::run_training(config);

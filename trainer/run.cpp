@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/cpus.h"
 #include "base/errors.h"
 #include "base/file_digest.h"
 #include "base/file_io.h"
@@ -36,6 +37,7 @@
 #include "trainer/classic.h"
 #include "trainer/config_schema.h"
 #include "trainer/dataset.h"
+#include "trainer/distributed.h"
 #include "trainer/embedded.h"
 #include "trainer/train_loop.h"
 
@@ -421,18 +423,44 @@ void publish_export(const fs::path& staging, const fs::path& dir) {
 
 void run_training(const Config& config) {
   const auto run_start = std::chrono::steady_clock::now();
-  std::cout << "threads: "
-            << models::describe(models::apply_thread_policy(static_cast<int>(config.model.num_threads)))
-            << "\n";
+  // A data-parallel rank (trainer/distributed.h) joins its group first: a missing peer fails here, before
+  // any work.
+  const DistributedEnv env = distributed_env_from_environment();
+  std::unique_ptr<ProcessGroup> group;
+  if (env.active()) {
+    if (config.model.classic())
+      throw InputError(config.where("model.type") + ": model.type " + config.model.type +
+                       ": the classic baselines train in one process; run without --nproc-per-node or "
+                       "WORLD_SIZE");
+    group = std::make_unique<ProcessGroup>(env, kDistributedTimeout);
+  }
+  const bool main = !group || env.is_main();
+  // One process per machine prepares the files its ranks read (generated or split data, an embedded
+  // backbone that must be built); the others wait for it.
+  const bool prepares = !group || env.local_rank == 0;
+  // Ranks on one machine share its cores: auto threads are cores / local ranks.
+  int threads = static_cast<int>(config.model.num_threads);
+  if (group && threads == 0) threads = std::max(1, available_cpus() / env.local_world_size);
+  std::cout << "threads: " << models::describe(models::apply_thread_policy(threads)) << "\n";
+  if (group)
+    std::cout << "distributed: " << env.world_size << " ranks (c10d/Gloo, rendezvous " << env.master_addr
+              << ":" << env.master_port << "), " << env.local_world_size << " on this machine\n";
   const fs::path out = config.training.output_dir;
   const bool resuming = !config.training.resume_from_checkpoint.empty();
-  clean_after_killed_run(config);
+  if (prepares) clean_after_killed_run(config);
+  if (group) {
+    if (prepares) {
+      resolve_backbone(config);
+      prepare_data(config);
+    }
+    group->barrier();
+  }
 
   // Backbone and tokenizer.
   const Backbone backbone = resolve_backbone(config);
   std::cout << "backbone: " << backbone.describe() << "\n";
   // The resolved config says which backbone the run used (a comment: the file still reads back as is).
-  {
+  if (main) {
     const fs::path resolved = out / "resolved_config.yaml";
     std::ofstream(resolved, std::ios::app) << "# backbone used: " << backbone.describe() << "\n";
   }
@@ -445,7 +473,7 @@ void run_training(const Config& config) {
   const auto tokenizer = load_run_tokenizer(config, backbone);
 
   // Data.
-  const Dataset dataset = load_dataset(config, *tokenizer, std::nullopt, /*prepare=*/!classic);
+  const Dataset dataset = load_dataset(config, *tokenizer, std::nullopt, /*prepare=*/!classic && !group);
   std::optional<int64_t> benign_id;
   if (config.export_.max_benign_fpr) benign_id = benign_label_id(config, dataset.labels.labels());
   const auto pad_stats = data::padding_stats(
@@ -484,7 +512,7 @@ void run_training(const Config& config) {
       static_cast<int>(config.model.num_threads), static_cast<int>(built.model->config.hidden_size));
   if (!threads_note.empty()) std::cout << threads_note << "\n";
 
-  if (!resuming) remove_previous_results(out);
+  if (!resuming && main) remove_previous_results(out);
 
   // Training: the loop, or (tfidf_logreg) L-BFGS with a cross-validated C.
   nlohmann::json logreg_details;
@@ -494,8 +522,16 @@ void run_training(const Config& config) {
     outcome = fitted.loop;
     logreg_details = fitted.details;
   } else {
-    outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id(), backbone.sha256);
+    if (group) {
+      // Every rank starts from rank 0's weights (they are built from the same seed; this makes it certain).
+      std::vector<torch::Tensor> trainable;
+      for (const auto& p : built.model->parameters())
+        if (p.requires_grad()) trainable.push_back(p);
+      group->broadcast(trainable, 0);
+    }
+    outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id(), backbone.sha256, group.get());
   }
+  if (!main) return;  // rank 0 reports and exports
   if (config.model.type == "tfidf_logreg")
     std::cout << "fitted in " << fixed(outcome.train_seconds, 1) << " s (cross-validation included)\n";
   else

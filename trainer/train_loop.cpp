@@ -13,6 +13,7 @@
 #include "models/batch_tensors.h"
 #include "models/loss.h"
 #include "trainer/checkpoint.h"
+#include "trainer/distributed.h"
 #include "trainer/metrics_log.h"
 #include "trainer/optimizer.h"
 #include "trainer/schedule.h"
@@ -44,7 +45,7 @@ bool all_ones(const std::vector<float>& w) {
 }
 
 struct Run {
-  Run(models::SequenceClassifier& m, const Dataset& d, const Config& config, int64_t pad)
+  Run(models::SequenceClassifier& m, const Dataset& d, const Config& config, int64_t pad, ProcessGroup* g)
       : model(m),
         dataset(d),
         cfg(config.training),
@@ -52,7 +53,9 @@ struct Run {
         metrics_file(output_dir / "metrics.jsonl"),
         pad_id(pad),
         class_w(class_weights(config, d.train, d.labels.size())),
-        use_sample_weights(config.training.use_sample_weights) {}
+        use_sample_weights(config.training.use_sample_weights),
+        group(g),
+        main(g == nullptr || g->env().is_main()) {}
   models::SequenceClassifier& model;
   const Dataset& dataset;
   const TrainingConfig& cfg;
@@ -61,6 +64,8 @@ struct Run {
   int64_t pad_id;
   std::vector<double> class_w;
   bool use_sample_weights;
+  ProcessGroup* group;                // null: the only process
+  bool main;                          // evaluates, logs, checkpoints (rank 0, or the only process)
   std::vector<torch::Tensor> params;  // what the optimizer updates
   std::unique_ptr<torch::optim::AdamW> optimizer;
   LrSchedule schedule;
@@ -106,7 +111,58 @@ void evaluate_phase(Run& run, int64_t epoch) {
 }
 
 void save(Run& run) {
-  save_checkpoint(run.output_dir, run.model, *run.optimizer, run.state, run.best);
+  if (run.main) save_checkpoint(run.output_dir, run.model, *run.optimizer, run.state, run.best);
+}
+
+// Evaluation on the main rank; every rank learns whether to stop.
+void evaluate_and_agree(Run& run, int64_t epoch) {
+  if (run.main) evaluate_phase(run, epoch);
+  if (run.group) run.stop = run.group->broadcast_flag(run.stop);
+}
+
+// Rank r's rows of a global batch of `rows`: [first, first + count).
+std::pair<int64_t, int64_t> shard_of(int64_t rows, const DistributedEnv& env) {
+  const int64_t first = rows * env.rank / env.world_size;
+  return {first, rows * (env.rank + 1) / env.world_size - first};
+}
+
+// This rank's part of the loss of a global batch, forward and backward: the loss of its rows scaled by their
+// share of the batch's weight, so that the sum over ranks is the batch's loss (and its gradient). Returns
+// that part's value (0 for a rank without rows).
+double shard_forward_backward(Run& run, const data::Batch& batch, int64_t accum) {
+  const auto [first, count] = shard_of(batch.batch_size, run.group->env());
+  if (count == 0) return 0.0;
+  const auto t = models::to_tensors(batch);
+  const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
+  const auto all_w = weighted ? loss_weights(batch, run.class_w, run.use_sample_weights)
+                              : torch::ones({batch.batch_size}, torch::kFloat32);
+  const auto w = all_w.narrow(0, first, count);
+  torch::Tensor logits;
+  {
+    models::CpuAutocast autocast(run.cfg.bf16);
+    logits = run.model.forward(t.input_ids.narrow(0, first, count), t.attention_mask.narrow(0, first, count))
+                 .logits;
+  }
+  const double share = w.sum().item<double>() / std::max(1e-30, all_w.sum().item<double>());
+  const auto loss =
+      models::classification_loss(logits, t.labels.narrow(0, first, count), weighted ? w : torch::Tensor()) *
+      share;
+  (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
+  return loss.item<double>();
+}
+
+// Sums the trainable gradients and `loss` (this rank's loss since the last step) across ranks.
+double sum_across_ranks(Run& run, double loss) {
+  std::vector<torch::Tensor> buffers;
+  buffers.reserve(run.params.size() + 1);
+  for (auto& p : run.params) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);  // a rank without rows
+    buffers.push_back(p.grad());
+  }
+  auto total = torch::tensor({static_cast<float>(loss)});
+  buffers.push_back(total);
+  run.group->sum(buffers);
+  return total.item<double>();
 }
 
 // One pass over the training batches of `epoch` (1-based), stopping at total_steps; a run resumed inside
@@ -129,36 +185,61 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
     window_batches = run.state.window.value("batches", int64_t{0});
     window_rows = run.state.window.value("rows", int64_t{0});
   }
+  if (run.group) {
+    // Each rank draws its own dropout masks (its rows differ), reproducibly per (seed, epoch, rank).
+    torch::manual_seed(static_cast<uint64_t>(run.cfg.seed) * 1000003u + static_cast<uint64_t>(epoch) * 7919u +
+                       static_cast<uint64_t>(run.group->env().rank));
+  }
+  double pending_loss = 0;  // distributed: this rank's loss since the last step
+  int64_t pending_batches = 0;
   auto window_start = Clock::now();
   const auto epoch_start = Clock::now();
   const double seconds_before = run.state.train_seconds;
   const bool save_steps = run.cfg.save_strategy == "epoch" && run.cfg.save_steps > 0;
   while (!stream.done() && run.state.global_step < run.schedule.total_steps) {
     const auto batch = stream.next();
-    const auto t = models::to_tensors(batch);
-    torch::Tensor logits;  // [B, C]
-    {
-      models::CpuAutocast autocast(run.cfg.bf16);
-      logits = run.model.forward(t.input_ids, t.attention_mask).logits;
+    if (run.group) {
+      pending_loss += shard_forward_backward(run, batch, accum);
+      pending_batches += 1;
+      run.state.train_samples += batch.batch_size;
+      window_rows += batch.batch_size;
+      if (++micro % accum != 0 && !stream.done()) continue;
+      const double loss_value = sum_across_ranks(run, pending_loss);
+      if (!std::isfinite(loss_value))
+        throw std::runtime_error("training diverged: the loss is " + format_significant(loss_value) +
+                                 " at step " + std::to_string(run.state.global_step) + " (epoch " +
+                                 std::to_string(epoch) + "); the last good checkpoint is in " +
+                                 (run.output_dir / "checkpoint").string() +
+                                 "; try a lower training.learning_rate");
+      window_loss += loss_value;
+      window_batches += pending_batches;
+      pending_loss = 0, pending_batches = 0;
+    } else {
+      const auto t = models::to_tensors(batch);
+      torch::Tensor logits;  // [B, C]
+      {
+        models::CpuAutocast autocast(run.cfg.bf16);
+        logits = run.model.forward(t.input_ids, t.attention_mask).logits;
+      }
+      const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
+      const auto loss = models::classification_loss(
+          logits, t.labels,
+          weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor());
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw std::runtime_error("training diverged: the loss is " + format_significant(loss_value) +
+                                 " at step " + std::to_string(run.state.global_step) + " (epoch " +
+                                 std::to_string(epoch) + "); the last good checkpoint is in " +
+                                 (run.output_dir / "checkpoint").string() +
+                                 "; try a lower training.learning_rate");
+      }
+      (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
+      window_loss += loss_value;
+      window_batches += 1;
+      window_rows += batch.batch_size;
+      run.state.train_samples += batch.batch_size;
+      if (++micro % accum != 0 && !stream.done()) continue;
     }
-    const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
-    const auto loss = models::classification_loss(
-        logits, t.labels,
-        weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor());
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) {
-      throw std::runtime_error("training diverged: the loss is " + format_significant(loss_value) +
-                               " at step " + std::to_string(run.state.global_step) + " (epoch " +
-                               std::to_string(epoch) + "); the last good checkpoint is in " +
-                               (run.output_dir / "checkpoint").string() +
-                               "; try a lower training.learning_rate");
-    }
-    (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
-    window_loss += loss_value;
-    window_batches += 1;
-    window_rows += batch.batch_size;
-    run.state.train_samples += batch.batch_size;
-    if (++micro % accum != 0 && !stream.done()) continue;
 
     // One optimizer step.
     set_learning_rate(*run.optimizer, run.cfg.learning_rate, run.schedule.multiplier(run.state.global_step));
@@ -174,18 +255,19 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
                                        {"lr", format_significant(lr, 3)},
                                        {"samples/s", format_significant(rate, 3)}});
     if (run.state.global_step % run.cfg.logging_steps == 0) {
-      append_metrics_line(run.metrics_file,
-                          {{"step", run.state.global_step},
-                           {"epoch", epoch - 1 + static_cast<double>(stream.position()) / stream.size()},
-                           {"loss", window_loss / window_batches},
-                           {"learning_rate", lr},
-                           {"grad_norm", grad_norm},
-                           {"train_samples_per_second", rate}});
+      if (run.main)
+        append_metrics_line(run.metrics_file,
+                            {{"step", run.state.global_step},
+                             {"epoch", epoch - 1 + static_cast<double>(stream.position()) / stream.size()},
+                             {"loss", window_loss / window_batches},
+                             {"learning_rate", lr},
+                             {"grad_norm", grad_norm},
+                             {"train_samples_per_second", rate}});
       window_loss = 0, window_batches = 0, window_rows = 0, window_start = Clock::now();
     }
     if (run.cfg.eval_strategy == "steps" && run.state.global_step % run.cfg.eval_steps == 0) {
       const auto eval_start = Clock::now();
-      evaluate_phase(run, epoch);
+      evaluate_and_agree(run, epoch);
       window_start += Clock::now() - eval_start;  // the progress bar's samples/s counts training only
       run.model.train();
       if (run.stop) break;
@@ -205,9 +287,10 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
 }  // namespace
 
 LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
-                       int64_t pad_id, const std::string& backbone_sha256) {
+                       int64_t pad_id, const std::string& backbone_sha256, ProcessGroup* group) {
   const auto& cfg = config.training;
-  Run run(model, dataset, config, pad_id);
+  if (group != nullptr && !group->env().active()) group = nullptr;
+  Run run(model, dataset, config, pad_id, group);
 
   // Optimizer and schedule.
   const auto groups = split_decay_groups(model);
@@ -255,19 +338,21 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
     run.best = load_checkpoint(dir, model, *run.optimizer, run.state, &fingerprint);
     run.state.labels = dataset.labels.labels();
     run.state.fingerprint = fingerprint;
-    truncate_metrics_after(run.metrics_file, run.state.global_step);
+    if (run.main) truncate_metrics_after(run.metrics_file, run.state.global_step);
     outcome.resumed = true;
-    std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed
-              << (run.state.epoch_batches > 0
-                      ? " and " + std::to_string(run.state.epoch_batches) + " batches of epoch " +
-                            std::to_string(run.state.epochs_completed + 1)
-                      : std::string())
-              << " (step " << run.state.global_step << ")\n";
-  } else {
+    if (run.main)
+      std::cerr << "resuming from " << dir.string() << " after epoch " << run.state.epochs_completed
+                << (run.state.epoch_batches > 0
+                        ? " and " + std::to_string(run.state.epoch_batches) + " batches of epoch " +
+                              std::to_string(run.state.epochs_completed + 1)
+                        : std::string())
+                << " (step " << run.state.global_step << ")\n";
+  } else if (run.main) {
     std::ofstream(run.metrics_file, std::ios::trunc);
   }
 
-  ProgressBar bar("train", total_steps);
+  std::ostream quiet(nullptr);  // ranks other than the main one draw no progress
+  ProgressBar bar("train", total_steps, run.main ? std::cerr : quiet);
   bar.update(run.state.global_step);
   for (int64_t epoch = run.state.epochs_completed + 1; epoch <= run.num_epochs && !run.stop; ++epoch) {
     if (run.state.early_stopping.should_stop()) {
@@ -276,13 +361,15 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
       break;
     }
     train_epoch(run, epoch, bar);
-    if (cfg.eval_strategy == "epoch" && !run.stop) evaluate_phase(run, epoch);
+    if (cfg.eval_strategy == "epoch" && !run.stop) evaluate_and_agree(run, epoch);
     run.state.epochs_completed = epoch;
     if (cfg.save_strategy == "epoch") save(run);
   }
   bar.finish();
 
-  if (run.best.empty() || run.best_eval.rows == 0) {
+  if (!run.main) {
+    // The main rank decides the final weights (the best ones, restored); this rank takes them.
+  } else if (run.best.empty() || run.best_eval.rows == 0) {
     // Resumed after the last epoch, or never evaluated: evaluate what we hold.
     if (!run.best.empty() && cfg.load_best_model_at_end) restore_snapshot(model, run.best, "best weights");
     inference::InferenceSettings s{cfg.per_device_eval_batch_size, pad_id, cfg.bf16};
@@ -292,6 +379,12 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
     std::cerr << "restored the best weights (epoch " << run.state.early_stopping.best_epoch << ", "
               << cfg.metric_for_best_model << " " << format_significant(*run.state.early_stopping.best_metric)
               << ")\n";
+  }
+  if (run.group) {
+    std::vector<torch::Tensor> trainable;
+    for (const auto& p : model.parameters())
+      if (p.requires_grad()) trainable.push_back(p);
+    run.group->broadcast(trainable, 0);
   }
   outcome.epochs_completed = run.state.epochs_completed;
   outcome.global_step = run.state.global_step;

@@ -16,6 +16,8 @@
 
 namespace attune::trainer {
 
+class ProcessGroup;
+
 struct LoopOutcome {
   int64_t epochs_completed = 0;
   int64_t global_step = 0;
@@ -35,7 +37,11 @@ struct LoopOutcome {
 // (training.save_steps: each epoch's batch order is fixed by the seed and the epoch, so the loop starts at
 // the saved batch). InputError when there is no checkpoint, or when it is damaged or of another run: other
 // labels, config keys, tokenized data or backbone weights (`backbone_sha256`; see run_fingerprint).
+//
+// With `group` (a data-parallel run of several ranks, trainer/distributed.h) each rank trains on its slice
+// of every global batch and the gradients are summed; the main rank alone evaluates, logs and checkpoints,
+// and every rank ends on its weights. Only the main rank's outcome holds the evaluation.
 LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
-                       int64_t pad_id, const std::string& backbone_sha256 = "");
+                       int64_t pad_id, const std::string& backbone_sha256 = "", ProcessGroup* group = nullptr);
 
 }  // namespace attune::trainer
