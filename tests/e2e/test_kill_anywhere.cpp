@@ -7,6 +7,7 @@
 //   with exit 2, and no export dir ever appears half-written; nothing temporary is left at the end;
 // - a resume whose checkpoint write meets a write error (RLIMIT_FSIZE, as a full disk) exits 1 saying so,
 //   with the last good checkpoint unchanged, and the next resume goes on from it;
+// - pretrain killed after a checkpoint inside its epoch resumes to the same weights and loss curve;
 // - data generation killed midway leaves no manifest.json, so the next run generates the data again;
 // - --resume on a damaged checkpoint, another config, other data, and `export --run` on a run dir whose
 //   config was rewritten: exit 2, one line naming what is wrong.
@@ -24,8 +25,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/file_digest.h"
 #include "e2e/e2e_util.h"
 #include "test_paths.h"
+#include "tiny_pretrain_config.h"
 
 namespace {
 
@@ -395,6 +398,44 @@ TEST_F(KillAnywhere, DataGenerationKilledMidwayIsGeneratedAgain) {
   }
   std::cout << "[ killed ] gen-data: " << e.killed << ", over an earlier generation: " << again.killed
             << "\n";
+}
+
+// pretrain with a checkpoint every 4 steps inside one long epoch: killed after the step-12 checkpoint and
+// resumed, it writes the uninterrupted run's weights, tokenizer and loss curve (masks and dropout continue
+// from the saved batch and generator).
+TEST_F(KillAnywhere, PretrainResumedInsideAnEpochWritesTheSameModel) {
+  const fs::path config =
+      attune::testing::write(work_ / "tiny_pretrain.yaml", attune::testing::kTinyRobertaCompactYaml);
+  auto pretrain_args = [&](const fs::path& out) {
+    return std::vector<std::string>{
+        "--config", config.string(),           "--output", out.string(),
+        "--set",    "training.max_steps=40",   "--set",    "training.save_steps=4",
+        "--set",    "training.logging_steps=5"};
+  };
+  const fs::path ref = work_ / "pretrain-reference", out = work_ / "pretrain-killed";
+  const auto r =
+      attune::testing::run_tool("pretrain", pretrain_args(ref), {}, work_ / "pretrain-reference.log");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const Ended e = run_until(spawn("pretrain", pretrain_args(out), work_ / "pretrain-killed.log"),
+                            [&] { return checkpoint_step(out) >= 12; });
+  ASSERT_TRUE(e.killed) << "the run ended before its step-12 checkpoint: "
+                        << slurp(work_ / "pretrain-killed.log");
+  const auto state = checkpoint_state(out);
+  ASSERT_TRUE(state.is_object());
+  EXPECT_GT(state.value("epoch_batches", 0), 0) << state.dump();
+  auto resume = pretrain_args(out);
+  resume.push_back("--resume");
+  const auto resumed = attune::testing::run_tool("pretrain", resume, {}, work_ / "pretrain-resume.log");
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("batches of epoch 1"), std::string::npos) << resumed.output;
+  for (const auto& entry : fs::directory_iterator(ref / "model")) {
+    const auto file = entry.path().filename();
+    if (file == "pretraining.json") continue;  // it records the run's times
+    EXPECT_EQ(attune::sha256_file(entry.path()), attune::sha256_file(out / "model" / file)) << file;
+  }
+  EXPECT_EQ(read_json(out / "model" / "pretraining.json")["loss_curve"],
+            read_json(ref / "model" / "pretraining.json")["loss_curve"]);
+  EXPECT_EQ(leftovers(out), std::vector<std::string>{});
 }
 
 }  // namespace
