@@ -144,8 +144,8 @@ TORCH_MODULE(Linear);
 // Several Linears that read the same input (Q, K and V) as one product where no gradient is taken: their
 // inference_bf16_weight()s stacked [sum of out, in] (and biases), built once (and packed, where Linears run
 // packed) and rebuilt when any layer's inference_version() changes. One wide GEMM instead of three narrow
-// ones: at one 20-token request a 768x2304 product takes 145 us against 3 x 69 us for 768x768 (oneDNN
-// through torch, 2 threads, this machine).
+// ones: for a request of a few tokens one wide product is clearly faster than three narrow ones (figures:
+// docs/performance.md, "Inference products"); batched inference gains nothing.
 class FusedLinears {
  public:
   // One [..., out_i] tensor per layer (views into the one product), or an empty vector when the layers

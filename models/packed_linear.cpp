@@ -81,7 +81,8 @@ dnnl::matmul::primitive_desc product_desc(int64_t M, int64_t K, int64_t N, const
 constexpr int64_t kLayoutRows = 32;
 
 // Products made so far, by shape: a primitive does not hold its weights, so layers of one shape share it.
-// Making one costs ~0.2 ms, paid once per (rows, shape) in a process.
+// Making one costs more than running it once for a request (docs/performance.md, "Inference products"), so
+// it is paid once per (rows, shape) in a process.
 class ProductCache {
  public:
   dnnl::matmul get(int64_t M, int64_t K, int64_t N, const memory::desc& weights, bool bias,

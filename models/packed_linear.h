@@ -1,9 +1,9 @@
 // A frozen bf16 Linear for inference, its weight reordered once into oneDNN's own blocked layout.
 //
 // torch 1.13 hands a bf16 matmul to oneDNN with the weight in torch's plain layout, and oneDNN's kernel then
-// copies it into the blocked (VNNI) layout its AVX512-BF16 instructions read, on every call. For one 20-token
-// request that copy costs as much as the product: 768x2304 takes 216 us through torch and 89 us packed
-// (2 threads, this machine). Here the copy is made once; the bias and an activation run inside the product.
+// copies it into the blocked (VNNI) layout its AVX512-BF16 instructions read, on every call. For a request of
+// a few tokens that copy costs about as much as the product itself (docs/performance.md, "Inference
+// products"). Here the copy is made once; the bias and an activation run inside the product.
 #pragma once
 
 #include <torch/torch.h>
