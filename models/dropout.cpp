@@ -10,13 +10,13 @@
 #endif
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <string>
 #include <type_traits>
 
 #include "base/errors.h"
+#include "models/fast_paths.h"
 
 namespace attune::models {
 namespace {
@@ -210,16 +210,7 @@ void check_p(double p) {
     throw InputError("dropout probability " + std::to_string(p) + " is outside [0, 1]");
 }
 
-std::atomic<bool> g_fast_dropout{true};
-
 }  // namespace
-
-void set_fast_dropout(bool enabled) {
-  g_fast_dropout = enabled;
-}
-bool fast_dropout_enabled() {
-  return g_fast_dropout;
-}
 
 torch::Tensor dropout_mask(at::IntArrayRef sizes, double p, uint64_t seed, torch::ScalarType dtype) {
   if (!(p >= 0.0 && p < 1.0))
@@ -241,7 +232,7 @@ uint64_t draw_dropout_seed() {
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training) {
   check_p(p);
   if (!training || p == 0.0) return x;
-  if (!g_fast_dropout) return torch::dropout(x, p, /*train=*/true);
+  if (!fast_paths().fast_dropout) return torch::dropout(x, p, /*train=*/true);
   if (p == 1.0) return x * 0;
   const auto seed = static_cast<int64_t>(draw_dropout_seed());
   if (!x.device().is_cpu())
@@ -251,7 +242,7 @@ torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training) {
 
 torch::Tensor dropout_linear(const torch::Tensor& x, const torch::Tensor& weight, double p, bool training) {
   check_p(p);
-  if (!training || p == 0.0 || !g_fast_dropout || p == 1.0 || !x.device().is_cpu() ||
+  if (!training || p == 0.0 || !fast_paths().fast_dropout || p == 1.0 || !x.device().is_cpu() ||
       x.scalar_type() != weight.scalar_type())
     return torch::linear(fast_dropout(x, p, training), weight);
   return SeededDropoutLinear::apply(x, weight, p, static_cast<int64_t>(draw_dropout_seed()));

@@ -4,7 +4,8 @@
 // replays a run exactly, and element i's keep/drop depends only on (seed, i): the same for any thread count.
 // Applied as x * mask (mask 0 or 1/(1-p) in x's dtype), so autograd's gradient is the mask itself. On CPU
 // the multiply is fused with drawing the mask, and the backward redraws the mask from the seed instead of
-// keeping it: no mask is ever stored.
+// keeping it: no mask is ever stored. With FastPaths::fast_dropout off (models/fast_paths.h) it is
+// torch::dropout, the reference path.
 #pragma once
 
 #include <torch/torch.h>
@@ -12,11 +13,6 @@
 #include <cstdint>
 
 namespace attune::models {
-
-// Whether fast_dropout draws its own mask (default) or calls torch::dropout (`bench --torch-dropout`, to
-// measure what it saves). Process-wide.
-void set_fast_dropout(bool enabled);
-bool fast_dropout_enabled();
 
 // The scaled keep mask: each element 1/(1-p) with probability 1-p, else 0, in `dtype` (a floating type);
 // element i depends only on (seed, i). p in [0, 1). sizes: any shape -> contiguous tensor of that shape.

@@ -7,12 +7,11 @@
 
 #include "models/activations.h"
 #include "models/autocast.h"
+#include "models/fast_paths.h"
 
 namespace attune::models {
 
 namespace {
-std::atomic<bool> g_bf16_weight_cache{true};
-std::atomic<bool> g_fused_linears{true};
 std::atomic<uint64_t> g_fused_count{0};
 
 // Generations of cached copies: unique in the process, so a number stands for one copy's values.
@@ -35,20 +34,6 @@ torch::Tensor bf16_linear(const torch::Tensor& x, const torch::Tensor& w, const 
 
 uint64_t fused_linears_count() {
   return g_fused_count;
-}
-
-void set_fused_linears(bool enabled) {
-  g_fused_linears = enabled;
-}
-bool fused_linears_enabled() {
-  return g_fused_linears;
-}
-
-void set_bf16_weight_cache(bool enabled) {
-  g_bf16_weight_cache = enabled;
-}
-bool bf16_weight_cache_enabled() {
-  return g_bf16_weight_cache;
 }
 
 LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias) : in_features(in), out_features(out) {
@@ -125,7 +110,7 @@ bool LinearImpl::inference_product(const LinearAdapter** fold) const {
   // Without autograd requires_grad does not matter (a trained or loaded model infers with its weights as
   // they are); the stamps see any update.
   *fold = nullptr;
-  if (torch::GradMode::is_enabled() || !g_bf16_weight_cache || !uses_bf16_autocast()) return false;
+  if (torch::GradMode::is_enabled() || !fast_paths().bf16_weight_cache || !uses_bf16_autocast()) return false;
   if (!adapter || !adapter->active()) return true;
   *fold = adapter.get();
   return adapter->foldable();
@@ -187,7 +172,8 @@ torch::Tensor LinearImpl::base_forward(const torch::Tensor& x) {
   if (!uses_bf16_autocast()) return torch::linear(x, weight, bias);
   // A weight no gradient reaches uses the copy cast once (autocast's own cast cache keeps only leaves that
   // require grad, so it would cast it anew on every call); same values as autocast's cast.
-  const bool cached = g_bf16_weight_cache && (!weight.requires_grad() || !torch::GradMode::is_enabled());
+  const bool cached =
+      fast_paths().bf16_weight_cache && (!weight.requires_grad() || !torch::GradMode::is_enabled());
   return bf16_product(x, cached ? bf16_weight() : weight.to(torch::kBFloat16));
 }
 
@@ -214,7 +200,7 @@ torch::Tensor LinearImpl::forward_activated(const torch::Tensor& x, const std::s
 
 std::vector<torch::Tensor> FusedLinears::forward(const std::vector<LinearImpl*>& layers,
                                                  const torch::Tensor& x) {
-  if (!g_fused_linears || layers.empty()) return {};
+  if (!fast_paths().fused_linears || layers.empty()) return {};
   if (torch::GradMode::is_enabled()) {  // training: free the stack until inference
     std::lock_guard<std::mutex> lock(mutex_);
     weight_ = bias_ = torch::Tensor();

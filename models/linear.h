@@ -37,15 +37,6 @@ struct LinearAdapter {
   virtual std::vector<uint64_t> fold_key() const { return {}; }
 };
 
-// Whether frozen Linear weights keep a bf16 copy for bf16 autocast (on by default; `bench
-// --no-weight-cache` turns it off to measure what it saves). Process-wide.
-void set_bf16_weight_cache(bool enabled);
-bool bf16_weight_cache_enabled();
-
-// Whether FusedLinears runs its layers as one product (on by default; `bench --no-fused-qkv` turns it off
-// to measure what it saves). Process-wide.
-void set_fused_linears(bool enabled);
-bool fused_linears_enabled();
 // How many fused products FusedLinears has run in this process (for tests and profiles).
 uint64_t fused_linears_count();
 
@@ -146,6 +137,7 @@ TORCH_MODULE(Linear);
 // packed) and rebuilt when any layer's inference_version() changes. One wide GEMM instead of three narrow
 // ones: for a request of a few tokens one wide product is clearly faster than three narrow ones (figures:
 // docs/performance.md, "Inference products"); batched inference gains nothing.
+// Runs while FastPaths::fused_linears is on (models/fast_paths.h).
 class FusedLinears {
  public:
   // One [..., out_i] tensor per layer (views into the one product), or an empty vector when the layers

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "models/activations.h"
+#include "models/fast_paths.h"
 
 namespace attune::models {
 
@@ -22,7 +23,6 @@ using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
-std::atomic<bool> g_packed{true};
 std::atomic<uint64_t> g_products{0};
 
 const dnnl::engine& cpu_engine() {
@@ -115,13 +115,6 @@ ProductCache& product_cache() {
 
 }  // namespace
 
-void set_packed_linears(bool enabled) {
-  g_packed = enabled;
-}
-bool packed_linears_enabled() {
-  return g_packed;
-}
-
 bool packed_linears_native() {
   static const bool native = [] {
     try {
@@ -137,7 +130,7 @@ bool packed_linears_native() {
 }
 
 bool packed_linears_in_use() {
-  return g_packed && packed_linears_native();
+  return fast_paths().packed_linears && packed_linears_native();
 }
 
 uint64_t packed_products_count() {

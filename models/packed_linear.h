@@ -13,16 +13,12 @@
 
 namespace attune::models {
 
-// Whether Linears run packed products where they can (on by default where oneDNN has a native bf16 kernel
-// for this CPU; `bench --no-packed` turns it off to measure what it saves). Process-wide.
-void set_packed_linears(bool enabled);
-bool packed_linears_enabled();
-
 // Whether oneDNN's bf16 product on this CPU uses the CPU's bf16 instructions (AVX512-BF16 or AMX); where
 // it would emulate them, torch's path is as fast and packing buys nothing. Probed once.
 bool packed_linears_native();
 
-// What packed_linears_enabled() && packed_linears_native() say: whether Linear uses PackedBf16Linear.
+// Whether Linears run packed products where they can: FastPaths::packed_linears (models/fast_paths.h) and
+// packed_linears_native().
 bool packed_linears_in_use();
 
 // How many packed products have run in this process (for tests and profiles).

@@ -6,14 +6,15 @@
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
+#include <string>
+#include <utility>
 
 #include "base/errors.h"
 #include "base/process_memory.h"
 #include "bench/benchmark.h"
 #include "bench/benchmark_run.h"
 #include "data/batching.h"
-#include "models/dropout.h"
-#include "models/linear.h"
+#include "models/fast_paths.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
 #include "tools/cli/omp_wait.h"
@@ -43,6 +44,17 @@ std::string batching_note(const bench::Workload& w, bool bucketed) {
                   : "random rows per batch (the reference's), each batch padded to its longest row";
 }
 
+// Which fast paths are off (models/fast_paths.h), for the output: what the figures measured.
+std::string describe(const models::FastPaths& p) {
+  std::string off;
+  for (const auto& [on, name] : {std::pair{p.bf16_weight_cache, "bf16 weight cache (--no-weight-cache)"},
+                                 std::pair{p.fused_linears, "fused Q/K/V (--no-fused-qkv)"},
+                                 std::pair{p.packed_linears, "packed products (--no-packed)"},
+                                 std::pair{p.fast_dropout, "fast dropout (--torch-dropout)"}})
+    if (!on) off += (off.empty() ? "" : ", ") + std::string(name);
+  return off.empty() ? "all on" : "off: " + off;
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -58,7 +70,7 @@ int run(int argc, char** argv) {
       "bench"};
   std::string workload_name = "roberta-lora-bf16", phases, omp_wait = "auto", batching = "bucketed";
   bool list = false, json = false, no_weight_cache = false, no_fused_qkv = false, no_packed = false,
-       torch_dropout = false;
+       torch_dropout = false, reference_path = false;
   int threads = 0;
   bench::BenchSettings s;
   app.add_option("workload", workload_name, "workload name (see --list)")->capture_default_str();
@@ -81,15 +93,21 @@ int run(int argc, char** argv) {
       "inference batch into FILE with .infer before its extension, and one request into FILE with .latency");
   app.add_flag(
       "--no-weight-cache", no_weight_cache,
-      "let autocast re-cast frozen weights on every forward (the old path, for comparison; also turns "
-      "off LoRA folding and the one-product Q/K/V of inference, which build on the cached copies)");
+      "let autocast re-cast frozen weights on every forward, as the reference path does (for comparison; "
+      "also turns off LoRA folding, the one-product Q/K/V and packing of inference, which build on the "
+      "cached copies)");
   app.add_flag("--no-fused-qkv", no_fused_qkv,
-               "run Q, K and V as three products in inference too (the old path, for comparison)");
+               "run Q, K and V as three products in inference too, as the reference path does (for "
+               "comparison)");
   app.add_flag("--no-packed", no_packed,
                "run inference products through torch (oneDNN re-packing the weight on every call) instead "
-               "of on weights packed once (the old path, for comparison)");
+               "of on weights packed once, as the reference path does (for comparison)");
   app.add_flag("--torch-dropout", torch_dropout,
-               "draw dropout masks with torch's serial bernoulli_ (the old path, for comparison)");
+               "draw dropout masks with torch's serial bernoulli_, as the reference path does (for "
+               "comparison)");
+  app.add_flag("--reference-path", reference_path,
+               "all four above at once: the plain libtorch composition that the fast paths are tested "
+               "against (not the Hugging Face reference the ref figures compare with)");
   app.add_option("--batching", batching,
                  "bucketed: rows grouped into batches as train (length buckets) and evaluate (length-sorted) "
                  "group them; random: random rows per batch, as the reference (each batch padded to its "
@@ -147,17 +165,20 @@ int run(int argc, char** argv) {
   s.bucketed = batching == "bucketed";
   cli::ensure_omp_wait_policy(argc, argv, omp_wait);
   const auto thread_settings = models::apply_thread_policy(threads);
-  models::set_bf16_weight_cache(!no_weight_cache);
-  models::set_fused_linears(!no_fused_qkv);
-  models::set_packed_linears(!no_packed);
-  models::set_fast_dropout(!torch_dropout);
+  auto paths = reference_path ? models::FastPaths::reference() : models::FastPaths{};
+  if (no_weight_cache) paths.bf16_weight_cache = false;
+  if (no_fused_qkv) paths.fused_linears = false;
+  if (no_packed) paths.packed_linears = false;
+  if (torch_dropout) paths.fast_dropout = false;
+  models::set_fast_paths(paths);
   const auto load = load_average();
 
   if (!json) {
     std::cout << "workload " << workload.name << ": " << workload.description << "\n"
               << "batching: " << batching_note(workload, s.bucketed) << "\n"
               << "threads: " << models::describe(thread_settings) << "\n"
-              << "allocator: " << attune::allocator_description() << "\n";
+              << "allocator: " << attune::allocator_description() << "\n"
+              << "fast paths: " << describe(paths) << "\n";
     if (!load.empty())
       std::cout << "load average at start: " << load[0] << " " << load[1] << " " << load[2] << "\n";
     std::cout << std::flush;
@@ -172,6 +193,7 @@ int run(int argc, char** argv) {
                           {"batching", batching_note(workload, s.bucketed)},
                           {"threads", models::describe(thread_settings)},
                           {"allocator", attune::allocator_description()},
+                          {"fast_paths", describe(paths)},
                           {"load_average_start", load},
                           {"load_average_end", end_load},
                           {"model_dir", s.model_dir},

@@ -8,6 +8,7 @@
 
 #include "models/autocast.h"
 #include "models/encoder.h"
+#include "models/fast_paths.h"
 #include "models/linear.h"
 
 namespace attune::testing {
@@ -19,9 +20,10 @@ inline void expect_fused_qkv_equals_separate_once(models::SequenceClassifier& mo
   const auto runs = models::fused_linears_count();
   const auto fused = model.forward(ids, torch::ones_like(ids)).logits;
   EXPECT_EQ(models::fused_linears_count() - runs, layers) << "one fused Q/K/V product per layer";
-  models::set_fused_linears(false);
-  const auto separate = model.forward(ids, torch::ones_like(ids)).logits;
-  models::set_fused_linears(true);
+  const auto separate = [&] {
+    models::ScopedFastPaths unfused(&models::FastPaths::fused_linears, false);
+    return model.forward(ids, torch::ones_like(ids)).logits;
+  }();
   EXPECT_EQ(models::fused_linears_count() - runs, layers) << "switched off: none";
   EXPECT_TRUE(torch::equal(fused, separate))
       << "ids " << ids.sizes() << ": max diff " << (fused - separate).abs().max().item<float>();
@@ -36,7 +38,7 @@ inline void expect_fused_qkv_equals_separate(models::SequenceClassifier& model, 
   for (const bool packed : {true, false}) {
     if (packed && !models::packed_linears_native()) continue;
     SCOPED_TRACE(packed ? "packed products" : "torch's products");
-    models::set_packed_linears(packed);
+    models::ScopedFastPaths packing(&models::FastPaths::packed_linears, packed);
     const auto products = models::packed_products_count();
     expect_fused_qkv_equals_separate_once(model, ids, layers);
     if (packed)
@@ -45,7 +47,6 @@ inline void expect_fused_qkv_equals_separate(models::SequenceClassifier& model, 
     else
       EXPECT_EQ(models::packed_products_count(), products) << "packing off";
   }
-  models::set_packed_linears(true);
 }
 
 }  // namespace attune::testing

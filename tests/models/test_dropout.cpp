@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "base/errors.h"
+#include "models/fast_paths.h"
 
 namespace attune::models {
 namespace {
@@ -115,6 +116,42 @@ TEST(Dropout, DropoutLinearMatchesTheComposition) {
   // Eval mode: the plain linear.
   const auto x = torch::randn({4, 8}), w = torch::randn({3, 8});
   EXPECT_TRUE(torch::equal(dropout_linear(x, w, 0.5, /*training=*/false), torch::linear(x, w)));
+}
+
+// The reference path (FastPaths::fast_dropout off) is torch's dropout itself: the same draws from torch's
+// generator, the same values and gradients; dropout_linear is linear(torch::dropout(x), w). The fast mask
+// keeps the same fraction at the same scale (another random stream, so not the same elements).
+TEST(Dropout, ReferencePathIsTorchDropout) {
+  const auto x0 = torch::randn({64, 1024});
+  const auto w = torch::randn({5, 1024});
+  auto x1 = x0.clone().requires_grad_(true), x2 = x0.clone().requires_grad_(true);
+  torch::Tensor reference, reference_linear;
+  {
+    ScopedFastPaths torch_dropout(&FastPaths::fast_dropout, false);
+    torch::manual_seed(21);
+    reference = fast_dropout(x1, 0.3, /*training=*/true);
+    torch::manual_seed(21);
+    reference_linear = dropout_linear(x0, w, 0.3, /*training=*/true);
+  }
+  torch::manual_seed(21);
+  const auto expected = torch::dropout(x2, 0.3, /*train=*/true);
+  EXPECT_TRUE(torch::equal(reference, expected));
+  reference.sum().backward();
+  expected.sum().backward();
+  EXPECT_TRUE(torch::equal(x1.grad(), x2.grad()));
+  torch::manual_seed(21);
+  EXPECT_TRUE(torch::equal(reference_linear, torch::linear(torch::dropout(x0, 0.3, true), w)));
+
+  torch::manual_seed(21);
+  const auto fast = fast_dropout(x0, 0.3, /*training=*/true);
+  EXPECT_FALSE(torch::equal(fast, reference)) << "the fast path draws its own mask";
+  const auto kept = [&](const torch::Tensor& y) { return y.ne(0).to(torch::kDouble).mean().item<double>(); };
+  EXPECT_NEAR(kept(fast), kept(reference), 0.01);
+  const auto scale = [&](const torch::Tensor& y) {
+    return (y / x0).masked_select(y.ne(0)).to(torch::kDouble).mean().item<double>();
+  };
+  EXPECT_NEAR(scale(fast), 1.0 / 0.7, 1e-5);
+  EXPECT_NEAR(scale(reference), 1.0 / 0.7, 1e-5);
 }
 
 // Eval mode (and p == 0) is the identity: the very same tensor. p == 1 zeroes; p outside [0, 1] is an error.

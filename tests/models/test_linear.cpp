@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "models/autocast.h"
+#include "models/fast_paths.h"
 
 namespace attune::models {
 
@@ -57,7 +58,7 @@ TEST(Linear, Bf16AutocastAddsTheBf16BiasToTheBf16Product) {
 TEST(FusedLinears, StackedProductEqualsEachLayerAndFollowsUpdates) {
   for (const bool packed : {true, false}) {
     SCOPED_TRACE(packed ? "packed products" : "torch's products");
-    set_packed_linears(packed);
+    ScopedFastPaths packing(&FastPaths::packed_linears, packed);
     torch::manual_seed(3);
     Linear q(64, 48), k(64, 48), v(64, 32);
     for (auto* l : {&q, &k, &v}) (*l)->weight.set_requires_grad(false);
@@ -88,12 +89,10 @@ TEST(FusedLinears, StackedProductEqualsEachLayerAndFollowsUpdates) {
       torch::NoGradGuard no_grad;
       EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "fp32: no autocast";
       CpuAutocast autocast;
-      set_fused_linears(false);
+      ScopedFastPaths unfused(&FastPaths::fused_linears, false);
       EXPECT_TRUE(fused.forward({q.get(), k.get(), v.get()}, x).empty()) << "switched off";
-      set_fused_linears(true);
     }
   }
-  set_packed_linears(true);
 }
 
 }  // namespace attune::models

@@ -4,6 +4,7 @@
 
 #include "models/activations.h"
 #include "models/autocast.h"
+#include "models/fast_paths.h"
 #include "models/linear.h"
 
 namespace attune::models {
@@ -83,9 +84,10 @@ TEST(PackedLinear, LinearInfersPackedAndFollowsUpdates) {
     EXPECT_EQ(packed_products_count() - before, 1u) << when;
     const auto w = lin->weight.to(torch::kBFloat16), b = lin->bias.to(torch::kBFloat16);
     EXPECT_TRUE(torch::equal(y, PackedBf16Linear(w, b).forward(x.to(torch::kBFloat16), "gelu"))) << when;
-    set_packed_linears(false);
-    const auto torch_path = lin->forward_activated(x, "gelu");
-    set_packed_linears(true);
+    const auto torch_path = [&] {
+      ScopedFastPaths unpacked(&FastPaths::packed_linears, false);
+      return lin->forward_activated(x, "gelu");
+    }();
     const auto ref = reference(x.to(torch::kBFloat16), w, b, "gelu");
     EXPECT_LE(ulps_off(y, ref), 1.0) << when;
     // torch's path rounds the product, adds the bias and rounds again, then applies the activation: close,
