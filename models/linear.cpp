@@ -14,12 +14,6 @@ namespace attune::models {
 namespace {
 std::atomic<uint64_t> g_fused_count{0};
 
-// Generations of cached copies: unique in the process, so a number stands for one copy's values.
-uint64_t next_generation() {
-  static std::atomic<uint64_t> counter{0};
-  return ++counter;
-}
-
 // x Wᵀ (+ b) with a bf16 weight `w` [out, in] and bf16 bias `b` (undefined: none): the formula of Python's
 // F.linear under torch.autocast, with the bias added to the rounded bf16 product in place.
 // torch::nn::functional::linear added an fp32 bias instead, which promoted the whole product to fp32 and
@@ -46,64 +40,10 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, bool with_bias) : in_features(in
   }
 }
 
-SourceStamp::SourceStamp(const torch::Tensor& t)
-    : storage_(t.storage()), data_(t.data_ptr()), version_(t._version()), sizes_(t.sizes().vec()) {}
-
-bool SourceStamp::matches(const torch::Tensor& t) const {
-  return storage_ && t.defined() && t.storage().unsafeGetStorageImpl() == storage_.unsafeGetStorageImpl() &&
-         t.data_ptr() == data_ && t._version() == version_ && t.sizes() == c10::IntArrayRef(sizes_);
-}
-
-void LinearImpl::refresh_weight_stamps(const LinearAdapter* fold) {
-  const auto inputs = fold ? fold->fold_inputs() : std::vector<torch::Tensor>{};
-  auto key = fold ? fold->fold_key() : std::vector<uint64_t>{};
-  bool current = weight_generation_ != 0 && cache_weight_.matches(weight) &&
-                 cache_folded_ == (fold != nullptr) && cache_fold_key_ == key &&
-                 cache_fold_inputs_.size() == inputs.size();
-  for (size_t i = 0; current && i < inputs.size(); ++i) current = cache_fold_inputs_[i].matches(inputs[i]);
-  if (current) return;
-  bf16_cache_.reset();  // the old copies go before new ones are made
-  packed_.reset();
-  has_packed_ = false;
-  cache_weight_ = SourceStamp(weight);
-  cache_folded_ = fold != nullptr;
-  cache_fold_inputs_.clear();
-  for (const auto& t : inputs) cache_fold_inputs_.emplace_back(t);
-  cache_fold_key_ = std::move(key);
-  weight_generation_ = next_generation();
-}
-
-void LinearImpl::refresh_bias_copy() {
-  if (!bias.defined() || (bf16_bias_cache_.defined() && cache_bias_.matches(bias))) return;
-  torch::NoGradGuard no_grad;
-  bf16_bias_cache_ = bias.to(torch::kBFloat16);
-  cache_bias_ = SourceStamp(bias);
-  bias_generation_ = next_generation();
-}
-
-torch::Tensor LinearImpl::plain_bf16_weight(const LinearAdapter* fold) {
-  refresh_weight_stamps(fold);
-  if (!bf16_cache_.defined()) {
-    torch::NoGradGuard no_grad;
-    // Folded: peft::merge_lora's arithmetic (fp32 W + D, in W's dtype), then autocast's cast.
-    bf16_cache_ =
-        fold ? (weight.to(torch::kFloat) + fold->weight_delta()).to(weight.scalar_type()).to(torch::kBFloat16)
-             : weight.to(torch::kBFloat16);
-  }
-  return bf16_cache_;
-}
-
-torch::Tensor LinearImpl::bf16_weight(const LinearAdapter* fold) {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  return plain_bf16_weight(fold);
-}
-
 torch::Tensor LinearImpl::bf16_bias() {
   if (!bias.defined()) return {};
   if (bias.requires_grad() && torch::GradMode::is_enabled()) return bias.to(torch::kBFloat16);
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  refresh_bias_copy();
-  return bf16_bias_cache_;
+  return cache_.bias();
 }
 
 bool LinearImpl::inference_product(const LinearAdapter** fold) const {
@@ -118,54 +58,27 @@ bool LinearImpl::inference_product(const LinearAdapter** fold) const {
 
 torch::Tensor LinearImpl::inference_bf16_weight() {
   const LinearAdapter* fold = nullptr;
-  return inference_product(&fold) ? bf16_weight(fold) : torch::Tensor();
+  return inference_product(&fold) ? cache_.weight(fold) : torch::Tensor();
 }
 
 std::array<uint64_t, 2> LinearImpl::inference_version() {
   const LinearAdapter* fold = nullptr;
-  if (!inference_product(&fold)) return {0, 0};
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  refresh_weight_stamps(fold);
-  refresh_bias_copy();
-  return {weight_generation_, bias_generation_};
+  return inference_product(&fold) ? cache_.version(fold) : std::array<uint64_t, 2>{0, 0};
 }
 
 std::shared_ptr<const PackedBf16Linear> LinearImpl::inference_packed() {
   const LinearAdapter* fold = nullptr;
   if (!packed_linears_in_use() || !inference_product(&fold)) return nullptr;
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  refresh_weight_stamps(fold);
-  refresh_bias_copy();
-  const std::array<uint64_t, 2> now{weight_generation_, bias_generation_};
-  if (!packed_ || packed_generations_ != now) {
-    packed_.reset();
-    packed_ = std::make_shared<const PackedBf16Linear>(plain_bf16_weight(fold), bf16_bias_cache_);
-    packed_generations_ = now;
-    has_packed_ = true;
-    bf16_cache_.reset();
-  }
-  return packed_;
+  return cache_.packed(fold);
 }
 
 void LinearImpl::release_bf16_copy() {
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  bf16_cache_.reset();
-}
-
-void LinearImpl::drop_packed() {
-  if (!has_packed_) return;
-  std::lock_guard<std::mutex> lock(cache_mutex_);
-  packed_.reset();
-  has_packed_ = false;
+  cache_.release_weight();
 }
 
 bool LinearImpl::uses_bf16_autocast() const {
   return at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16 &&
          weight.scalar_type() == torch::kFloat && weight.device().is_cpu();
-}
-
-torch::Tensor LinearImpl::bf16_product(const torch::Tensor& x, const torch::Tensor& w) {
-  return bf16_linear(x, w, bf16_bias());
 }
 
 torch::Tensor LinearImpl::base_forward(const torch::Tensor& x) {
@@ -174,7 +87,7 @@ torch::Tensor LinearImpl::base_forward(const torch::Tensor& x) {
   // require grad, so it would cast it anew on every call); same values as autocast's cast.
   const bool cached =
       fast_paths().bf16_weight_cache && (!weight.requires_grad() || !torch::GradMode::is_enabled());
-  return bf16_product(x, cached ? bf16_weight() : weight.to(torch::kBFloat16));
+  return bf16_linear(x, cached ? cache_.weight(nullptr) : weight.to(torch::kBFloat16), bf16_bias());
 }
 
 torch::Tensor LinearImpl::forward(const torch::Tensor& x) {
@@ -185,13 +98,14 @@ torch::Tensor LinearImpl::forward_activated(const torch::Tensor& x, const std::s
   // No gradient taken, bf16 autocast: one bf16 product, an adapter folded into the cached weight, so the
   // layer computes exactly what its merged export computes. Packed where oneDNN runs bf16 natively.
   if (torch::GradMode::is_enabled()) {
-    drop_packed();  // training: the packed copy waits for nothing (made again at the next inference)
+    cache_
+        .release_packed();  // training: the packed copy waits for nothing (made again at the next inference)
   } else if (const auto packed = inference_packed()) {
     if (act.empty() || packed_activation_supported(act)) return packed->forward(autocast_input(x), act);
     return activation(act, packed->forward(autocast_input(x)));
   }
   auto y = [&] {
-    if (const auto w = inference_bf16_weight(); w.defined()) return bf16_product(x, w);
+    if (const auto w = inference_bf16_weight(); w.defined()) return bf16_linear(x, w, bf16_bias());
     if (!adapter || !adapter->active()) return base_forward(x);
     return base_forward(x) + adapter->delta(x);
   }();

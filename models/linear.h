@@ -7,12 +7,12 @@
 #include <torch/torch.h>
 
 #include <array>
-#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "models/bf16_weight_cache.h"
 #include "models/packed_linear.h"
 
 namespace attune::models {
@@ -37,98 +37,53 @@ struct LinearAdapter {
   virtual std::vector<uint64_t> fold_key() const { return {}; }
 };
 
-// How many fused products FusedLinears has run in this process (for tests and profiles).
-uint64_t fused_linears_count();
-
-// What a cached copy was made from: the tensor's storage (held, so it cannot be freed and its address
-// reused while the copy lives), data pointer, version counter and shape. The copy is current while the
-// tensor still has all four: an in-place update moves the version, a replaced tensor (set_data, a
-// loaded state dict) the storage.
-class SourceStamp {
- public:
-  SourceStamp() = default;
-  explicit SourceStamp(const torch::Tensor& t);
-  bool matches(const torch::Tensor& t) const;
-
- private:
-  c10::Storage storage_;
-  const void* data_ = nullptr;
-  int64_t version_ = -1;
-  std::vector<int64_t> sizes_;
-};
-
+// torch.nn.Linear with an adapter slot. Under bf16 autocast it multiplies by a bf16 weight and adds a bf16
+// bias, as Python's F.linear under torch.autocast does. With FastPaths::bf16_weight_cache on
+// (models/fast_paths.h) a weight no gradient reaches is cast once and reused (Bf16WeightCache); where no
+// gradient is taken at all the layer runs as one bf16 product, an adapter folded into the cached weight (so
+// it computes exactly what its merged export computes), packed for oneDNN where FastPaths::packed_linears
+// allows.
 struct LinearImpl : torch::nn::Module {
   LinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
 
   // x: [..., in] -> [..., out]
   torch::Tensor forward(const torch::Tensor& x);
 
-  // activation(act, forward(x)) (act: a HF hidden_act name); where the layer runs packed (below), the
-  // activation runs inside the product, on its fp32 sum.
+  // activation(act, forward(x)) (act: a HF hidden_act name); where the layer runs packed, the activation
+  // runs inside the product, on its fp32 sum.
   torch::Tensor forward_activated(const torch::Tensor& x, const std::string& act);
 
   // The base projection alone, without the adapter. x: [..., in] -> [..., out]
   torch::Tensor base_forward(const torch::Tensor& x);
-
-  // The weight as bf16 under bf16 autocast, cast once and reused until the weight changes (see SourceStamp)
-  // instead of autocast re-casting it on every forward. With `fold`: bf16(W + fold->weight_delta()), the
-  // weight a merged copy of the layer would cast, reused until W, fold's inputs or fold's key change. One
-  // copy is kept (the last one asked for).
-  torch::Tensor bf16_weight(const LinearAdapter* fold = nullptr);
-
-  // The bias as bf16 under bf16 autocast: cast once and reused until it changes where no gradient can reach
-  // it (frozen, or no autograd); a fresh cast (on the autograd tape) otherwise. Undefined without one.
-  torch::Tensor bf16_bias();
-
-  // The bf16 weight forward(x) multiplies by right now, when it runs as one bf16 product without autograd
-  // (bf16 autocast, no grad mode, the adapter absent, inactive or folded in); undefined otherwise. A new
-  // tensor whenever its value changes (the cached copies are replaced, never updated in place).
-  torch::Tensor inference_bf16_weight();
-
-  // Identifies the values inference_bf16_weight() and bf16_bias() stand for right now, without making
-  // either: it changes whenever one of them changes. {0, 0} where inference_bf16_weight() is undefined.
-  std::array<uint64_t, 2> inference_version();
-
-  // inference_bf16_weight() and bf16_bias() packed for oneDNN (PackedBf16Linear), kept until either changes;
-  // null where inference_bf16_weight() is undefined or packed_linears_in_use() is false. The plain bf16
-  // copy it was packed from is dropped (made again when asked for), so inference holds one bf16 copy.
-  std::shared_ptr<const PackedBf16Linear> inference_packed();
-
-  // Drops the plain bf16 copy (FusedLinears calls it once it has packed the copy into its stack).
-  void release_bf16_copy();
 
   int64_t in_features, out_features;
   torch::Tensor weight;                    // [out, in]
   torch::Tensor bias;                      // [out], undefined when the layer has none
   std::shared_ptr<LinearAdapter> adapter;  // null: a plain Linear
 
+  // What FusedLinears stacks.
+  // The bias as bf16 under bf16 autocast: the cached copy where no gradient can reach it (frozen, or no
+  // autograd); a fresh cast (on the autograd tape) otherwise. Undefined without one.
+  torch::Tensor bf16_bias();
+  // The bf16 weight forward(x) multiplies by right now, when it runs as one bf16 product without autograd
+  // (bf16 autocast, no grad mode, the adapter absent, inactive or folded in); undefined otherwise.
+  torch::Tensor inference_bf16_weight();
+  // Identifies the values inference_bf16_weight() and bf16_bias() stand for right now, without making
+  // either: it changes whenever one of them changes. {0, 0} where inference_bf16_weight() is undefined.
+  std::array<uint64_t, 2> inference_version();
+  // inference_bf16_weight() and bf16_bias() packed (Bf16WeightCache::packed); null where
+  // inference_bf16_weight() is undefined or packed_linears_in_use() is false.
+  std::shared_ptr<const PackedBf16Linear> inference_packed();
+  // Drops the plain bf16 weight copy (FusedLinears calls it once it has packed the copy into its stack).
+  void release_bf16_copy();
+
  private:
-  // Under bf16 autocast: the product with a bf16 weight `w` [out, in], plus the bias cast to bf16.
-  torch::Tensor bf16_product(const torch::Tensor& x, const torch::Tensor& w);
   bool uses_bf16_autocast() const;
   // Whether forward runs as one bf16 product without autograd now; `fold` is then the adapter folded in
   // (null: none).
   bool inference_product(const LinearAdapter** fold) const;
-  // With cache_mutex_ held: checks the stamps of the weight copy (folded with `fold` or not) and of the bias
-  // copy, and drops what they no longer match, starting a new generation.
-  void refresh_weight_stamps(const LinearAdapter* fold);
-  void refresh_bias_copy();
-  torch::Tensor plain_bf16_weight(const LinearAdapter* fold);  // with cache_mutex_ held
-  void drop_packed();
 
-  std::mutex cache_mutex_;
-  torch::Tensor bf16_cache_;  // [out, in] bf16 copy of weight (+ the folded adapter's delta); may be dropped
-  SourceStamp cache_weight_;  // the weight the copies were made from
-  bool cache_folded_ = false;
-  std::vector<SourceStamp> cache_fold_inputs_;  // the folded adapter's fold_inputs()
-  std::vector<uint64_t> cache_fold_key_;        // and its fold_key()
-  uint64_t weight_generation_ = 0;              // changes with the stamps above (0: none yet)
-  torch::Tensor bf16_bias_cache_;               // [out] bf16 copy of bias
-  SourceStamp cache_bias_;
-  uint64_t bias_generation_ = 0;
-  std::shared_ptr<const PackedBf16Linear> packed_;  // made from generations packed_generations_
-  std::array<uint64_t, 2> packed_generations_{};    // {weight, bias}
-  std::atomic<bool> has_packed_{false};
+  Bf16WeightCache cache_{weight, bias};
 };
 TORCH_MODULE(Linear);
 
@@ -151,5 +106,8 @@ class FusedLinears {
   std::shared_ptr<const PackedBf16Linear> packed_;  // or the same, packed
   std::vector<std::array<uint64_t, 2>> versions_;   // the layers' inference_version()s it was built from
 };
+
+// How many fused products FusedLinears has run in this process (for tests and profiles).
+uint64_t fused_linears_count();
 
 }  // namespace attune::models
