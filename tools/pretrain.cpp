@@ -8,9 +8,11 @@
 #include "base/errors.h"
 #include "models/threads.h"
 #include "tools/cli/cli_main.h"
+#include "tools/cli/launch_ranks.h"
 #include "tools/cli/omp_wait.h"
 #include "tools/cli/onednn_cache.h"
 #include "trainer/config.h"
+#include "trainer/distributed.h"
 #include "trainer/embedded.h"
 #include "trainer/pretrain/pretrain.h"
 
@@ -68,8 +70,21 @@ int run(int argc, char** argv) {
   app.add_option("--output", output, "the output dir (training.output_dir; default runs/<config stem>)");
   app.add_flag("--resume", resume, "continue from the newest checkpoint in the output dir");
   app.add_flag("--rebuild", rebuild, "with --embedded: discard the cached backbone and build it again");
+  int nproc = 1;
+  app.add_option("--nproc-per-node", nproc,
+                 "with --config: data-parallel ranks on this machine (as train's; torchrun's variables "
+                 "run ranks on several machines)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
   app.footer(kFooter);
   parse(app, argc, argv);
+  const auto env = trainer::distributed_env_from_environment();
+  if (!embedded.empty() && (nproc > 1 || env.active()))
+    throw InputError(
+        "pretrain --embedded builds a backbone bit for bit on one process: run it without "
+        "--nproc-per-node or WORLD_SIZE (use --config for a data-parallel pretraining run)");
+  if (nproc > 1) return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), nproc, "pretrain");
+  if (!env.is_main()) std::cout.rdbuf(nullptr);  // rank 0 speaks for the run
 
   if (!embedded.empty()) {
     const auto b = trainer::ensure_embedded_backbone(embedded, rebuild);
@@ -90,7 +105,8 @@ int run(int argc, char** argv) {
                      ": expected a `pretrain` section (this looks like a train config; use train)");
   trainer::check_input_files(config);
   fs::create_directories(config.training.output_dir);
-  trainer::write_resolved_config(config, fs::path(config.training.output_dir) / "resolved_config.yaml");
+  if (env.is_main())
+    trainer::write_resolved_config(config, fs::path(config.training.output_dir) / "resolved_config.yaml");
   trainer::run_pretraining(config);
   return 0;
 }

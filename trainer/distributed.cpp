@@ -51,6 +51,11 @@ std::string DistributedEnv::describe() const {
   return "rank " + std::to_string(rank) + "/" + std::to_string(world_size);
 }
 
+std::pair<int64_t, int64_t> DistributedEnv::shard(int64_t rows) const {
+  const int64_t first = rows * rank / world_size;
+  return {first, rows * (rank + 1) / world_size - first};
+}
+
 DistributedEnv distributed_env_from_environment() {
   DistributedEnv env;
   env.world_size = env_int("WORLD_SIZE", 1, 1, 1 << 16);
@@ -124,6 +129,23 @@ void ProcessGroup::broadcast(const std::vector<torch::Tensor>& tensors, int root
     rethrow_peer_failure("broadcasting weights", env_, e);
   }
   copy_back(flat[0], tensors);
+}
+
+std::vector<double> ProcessGroup::sum_gradients(const std::vector<torch::Tensor>& params,
+                                                const std::vector<double>& extras) {
+  std::vector<torch::Tensor> buffers;
+  buffers.reserve(params.size() + 1);
+  for (const auto& p : params) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    buffers.push_back(p.grad());
+  }
+  // In the same fp32 buffer (counts stay exact below 2^24).
+  const auto summed = torch::tensor(extras, torch::kDouble).to(torch::kFloat);
+  buffers.push_back(summed);
+  sum(buffers);
+  std::vector<double> out(extras.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = summed[static_cast<int64_t>(i)].item<double>();
+  return out;
 }
 
 bool ProcessGroup::broadcast_flag(bool value) {

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace attune::trainer {
@@ -32,6 +33,8 @@ struct DistributedEnv {
   int master_port = 29500;
   bool active() const { return world_size > 1; }
   bool is_main() const { return rank == 0; }
+  // This rank's rows of a global batch of `rows`: {first, count} (rows·r/N .. rows·(r+1)/N).
+  std::pair<int64_t, int64_t> shard(int64_t rows) const;
   // "rank 1/2" for messages.
   std::string describe() const;
 };
@@ -59,6 +62,11 @@ class ProcessGroup {
   void sum(const std::vector<torch::Tensor>& tensors);
   // Every rank gets rank `root`'s values of `tensors` (in place; one collective).
   void broadcast(const std::vector<torch::Tensor>& tensors, int root = 0);
+  // The data-parallel step's collective: sums every parameter's gradient (zeros stand in for a parameter
+  // without one, as on a rank without rows) and `extras` (this rank's loss and counts) across ranks.
+  // Returns the summed extras.
+  std::vector<double> sum_gradients(const std::vector<torch::Tensor>& params,
+                                    const std::vector<double>& extras);
   // Rank 0's flag, on every rank.
   bool broadcast_flag(bool value);
   void barrier();

@@ -120,17 +120,11 @@ void evaluate_and_agree(Run& run, int64_t epoch) {
   if (run.group) run.stop = run.group->broadcast_flag(run.stop);
 }
 
-// Rank r's rows of a global batch of `rows`: [first, first + count).
-std::pair<int64_t, int64_t> shard_of(int64_t rows, const DistributedEnv& env) {
-  const int64_t first = rows * env.rank / env.world_size;
-  return {first, rows * (env.rank + 1) / env.world_size - first};
-}
-
 // This rank's part of the loss of a global batch, forward and backward: the loss of its rows scaled by their
 // share of the batch's weight, so that the sum over ranks is the batch's loss (and its gradient). Returns
 // that part's value (0 for a rank without rows).
 double shard_forward_backward(Run& run, const data::Batch& batch, int64_t accum) {
-  const auto [first, count] = shard_of(batch.batch_size, run.group->env());
+  const auto [first, count] = run.group->env().shard(batch.batch_size);
   if (count == 0) return 0.0;
   const auto t = models::to_tensors(batch);
   const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
@@ -149,20 +143,6 @@ double shard_forward_backward(Run& run, const data::Batch& batch, int64_t accum)
       share;
   (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
   return loss.item<double>();
-}
-
-// Sums the trainable gradients and `loss` (this rank's loss since the last step) across ranks.
-double sum_across_ranks(Run& run, double loss) {
-  std::vector<torch::Tensor> buffers;
-  buffers.reserve(run.params.size() + 1);
-  for (auto& p : run.params) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);  // a rank without rows
-    buffers.push_back(p.grad());
-  }
-  auto total = torch::tensor({static_cast<float>(loss)});
-  buffers.push_back(total);
-  run.group->sum(buffers);
-  return total.item<double>();
 }
 
 // One pass over the training batches of `epoch` (1-based), stopping at total_steps; a run resumed inside
@@ -204,7 +184,7 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
       run.state.train_samples += batch.batch_size;
       window_rows += batch.batch_size;
       if (++micro % accum != 0 && !stream.done()) continue;
-      const double loss_value = sum_across_ranks(run, pending_loss);
+      const double loss_value = run.group->sum_gradients(run.params, {pending_loss})[0];
       if (!std::isfinite(loss_value))
         throw std::runtime_error("training diverged: the loss is " + format_significant(loss_value) +
                                  " at step " + std::to_string(run.state.global_step) + " (epoch " +

@@ -17,6 +17,7 @@
 #include "e2e/e2e_util.h"
 #include "models/safetensors.h"
 #include "test_paths.h"
+#include "tiny_pretrain_config.h"
 
 namespace {
 
@@ -180,6 +181,36 @@ TEST_F(Distributed, ARankThatDiesEndsTheRunAndTheCheckpointResumes) {
   EXPECT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming from"), std::string::npos) << resumed.output;
   EXPECT_TRUE(fs::exists(dir_ / "run/export/merged/model.safetensors"));
+}
+
+// pretrain's ranks: the same tokenizer, a held-out masked-token loss like one process's (no dropout), and
+// only rank 0's model dir.
+TEST_F(Distributed, PretrainTwoRanksMatchOneProcess) {
+  const fs::path config =
+      attune::testing::write(dir_ / "tiny_pretrain.yaml", attune::testing::kTinyRobertaCompactYaml);
+  auto args = [&](const fs::path& out) {
+    return std::vector<std::string>{"--config", config.string(),
+                                    "--output", out.string(),
+                                    "--set",    "training.max_steps=20",
+                                    "--set",    "model.random_init.hidden_dropout_prob=0",
+                                    "--set",    "model.random_init.attention_probs_dropout_prob=0"};
+  };
+  const auto one = run_tool("pretrain", args(dir_ / "p1"), {}, dir_ / "p1.log");
+  ASSERT_EQ(one.status, 0) << one.output;
+  auto two_args = args(dir_ / "p2");
+  two_args.insert(two_args.end(), {"--nproc-per-node", "2"});
+  const auto two = run_tool("pretrain", two_args, {}, dir_ / "p2.log");
+  ASSERT_EQ(two.status, 0) << two.output;
+  const auto r1 = read_json(dir_ / "p1/model/pretraining.json"),
+             r2 = read_json(dir_ / "p2/model/pretraining.json");
+  EXPECT_EQ(slurp(dir_ / "p1/model/vocab.json"), slurp(dir_ / "p2/model/vocab.json"));
+  EXPECT_NEAR(r1["heldout_loss"].get<double>(), r2["heldout_loss"].get<double>(), 1e-3);
+  EXPECT_LT(max_weight_difference(dir_ / "p1/model/model.safetensors", dir_ / "p2/model/model.safetensors"),
+            1e-3);
+  EXPECT_EQ(attune::testing::run_tool("pretrain", {"--embedded", "roberta-compact", "--nproc-per-node", "2"},
+                                      {}, dir_ / "embedded.log")
+                .status,
+            2);
 }
 
 }  // namespace

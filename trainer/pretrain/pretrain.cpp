@@ -8,6 +8,7 @@
 #include <numeric>
 #include <thread>
 
+#include "base/cpus.h"
 #include "base/errors.h"
 #include "base/file_digest.h"
 #include "base/file_io.h"
@@ -26,6 +27,7 @@
 #include "models/threads.h"
 #include "trainer/backbone_config.h"
 #include "trainer/checkpoint.h"
+#include "trainer/distributed.h"
 #include "trainer/metrics_log.h"
 #include "trainer/optimizer.h"
 #include "trainer/pretrain/mlm_masking.h"
@@ -202,18 +204,32 @@ PretrainOutcome run_pretraining(const Config& config) {
   const auto run_start = Clock::now();
   const auto& cfg = config.training;
   const auto& pre = *config.pretrain;
-  models::apply_thread_policy(static_cast<int>(config.model.num_threads));
+  // Data-parallel ranks (trainer/distributed.h), as train's: rank 0 evaluates, logs, checkpoints and
+  // saves; one process per machine prepares the files its ranks read (here the trained tokenizer).
+  const DistributedEnv env = distributed_env_from_environment();
+  std::unique_ptr<ProcessGroup> group;
+  if (env.active()) group = std::make_unique<ProcessGroup>(env, kDistributedTimeout);
+  const bool main = !group || env.is_main();
+  const bool prepares = !group || env.local_rank == 0;
+  int threads_wanted = static_cast<int>(config.model.num_threads);
+  if (group && threads_wanted == 0) threads_wanted = std::max(1, available_cpus() / env.local_world_size);
+  models::apply_thread_policy(threads_wanted);
+  if (group)
+    std::cout << "distributed: " << env.world_size << " ranks (c10d/Gloo, rendezvous " << env.master_addr
+              << ":" << env.master_port << "), " << env.local_world_size << " on this machine\n";
   const fs::path out = cfg.output_dir;
   fs::create_directories(out);
-  for (const auto& line : clean_after_kill(out)) std::cerr << "cleanup: " << line << "\n";
   const fs::path save_dir = pre.save_dir;
-  if (restore_replaced_dir(save_dir))
-    std::cerr << "cleanup: restored " << save_dir.string() << " from " << save_dir.string()
-              << ".old (an interrupted move)\n";
   // Everything of the final dir is assembled in a staging dir, then renamed into place.
   const fs::path staging = save_dir.parent_path() / (save_dir.filename().string() + ".partial");
-  fs::remove_all(staging);
-  fs::create_directories(staging);
+  if (prepares) {
+    for (const auto& line : clean_after_kill(out)) std::cerr << "cleanup: " << line << "\n";
+    if (restore_replaced_dir(save_dir))
+      std::cerr << "cleanup: restored " << save_dir.string() << " from " << save_dir.string()
+                << ".old (an interrupted move)\n";
+    fs::remove_all(staging);
+    fs::create_directories(staging);
+  }
 
   // Corpus.
   const Corpus corpus = build_corpus(config);
@@ -233,16 +249,20 @@ PretrainOutcome run_pretraining(const Config& config) {
   }
   if (pre.tokenizer.train != "none") {
     const auto t0 = Clock::now();
-    tokenizer_record =
-        train_pretraining_tokenizer(pre.tokenizer, corpus.train, staging, config.model.max_length);
+    // The machine's preparing rank trains it into the staging dir; its other ranks then read the files.
+    if (prepares)
+      tokenizer_record =
+          train_pretraining_tokenizer(pre.tokenizer, corpus.train, staging, config.model.max_length);
+    if (group) group->barrier();
     tokenizer_record["seconds"] = seconds_since(t0);
     tokenizer_dir = staging;
-    std::cout << "tokenizer: trained " << tokenizer_record["type"].get<std::string>() << ", "
-              << tokenizer_record["vocab_size"] << " ids, in " << format_significant(seconds_since(t0), 3)
-              << " s\n";
+    if (prepares)
+      std::cout << "tokenizer: trained " << tokenizer_record["type"].get<std::string>() << ", "
+                << tokenizer_record["vocab_size"] << " ids, in " << format_significant(seconds_since(t0), 3)
+                << " s\n";
   } else {
     tokenizer_dir = config.model.tokenizer.empty() ? model_dir : fs::path(config.model.tokenizer);
-    inference::copy_tokenizer_files(tokenizer_dir, staging);
+    if (prepares) inference::copy_tokenizer_files(tokenizer_dir, staging);
     tokenizer_record = {{"type", "from " + tokenizer_dir.string()}};
   }
   data::TokenizerOptions tok_options;
@@ -295,6 +315,9 @@ PretrainOutcome run_pretraining(const Config& config) {
   if (spec.mask_id < 0)
     throw InputError(tokenizer_dir.string() + ": the tokenizer has no mask token (MLM needs one)");
 
+  // Every rank starts from rank 0's weights.
+  if (group) group->broadcast(model->parameters(), 0);
+
   // Optimizer and schedule.
   const auto groups = split_decay_groups(*model);
   const auto params = groups.all();
@@ -324,21 +347,23 @@ PretrainOutcome run_pretraining(const Config& config) {
     const auto dir = resolve_resume_checkpoint(cfg.resume_from_checkpoint, out);
     load_checkpoint(dir, *model, *optimizer, state, &fingerprint);
     state.fingerprint = fingerprint;
-    truncate_metrics_after(metrics_file, state.global_step);
-    std::cerr << "resuming from " << dir.string() << " after epoch " << state.epochs_completed
-              << (state.epoch_batches > 0
-                      ? " and " + std::to_string(state.epoch_batches) + " batches of epoch " +
-                            std::to_string(state.epochs_completed + 1)
-                      : std::string())
-              << " (step " << state.global_step << ")\n";
-  } else {
+    if (main) truncate_metrics_after(metrics_file, state.global_step);
+    if (main)
+      std::cerr << "resuming from " << dir.string() << " after epoch " << state.epochs_completed
+                << (state.epoch_batches > 0
+                        ? " and " + std::to_string(state.epoch_batches) + " batches of epoch " +
+                              std::to_string(state.epochs_completed + 1)
+                        : std::string())
+                << " (step " << state.global_step << ")\n";
+  } else if (main) {
     std::ofstream(metrics_file, std::ios::trunc);
   }
 
   // The loop: epochs of length-bucketed batches with fresh masks.
   json loss_curve = json::array(), heldout_curve = json::array();
   HeldoutResult last_eval;
-  ProgressBar bar("pretrain", total_steps);
+  std::ostream quiet(nullptr);  // ranks other than 0 draw no progress
+  ProgressBar bar("pretrain", total_steps, main ? std::cerr : quiet);
   bar.update(state.global_step);
   model->train();
   for (int64_t epoch = state.epochs_completed + 1; epoch <= num_epochs; ++epoch) {
@@ -357,25 +382,65 @@ PretrainOutcome run_pretraining(const Config& config) {
       window_masked = state.window.value("masked", int64_t{0});
     }
     auto window_start = Clock::now();
+    if (group)  // each rank its own dropout masks, reproducibly per (seed, epoch, rank)
+      torch::manual_seed(seed * 1000003u + static_cast<uint64_t>(epoch) * 7919u +
+                         static_cast<uint64_t>(env.rank));
     for (size_t b = first; b < plan.size() && state.global_step < total_steps; ++b) {
       const auto t = models::to_tensors(data::make_batch(train_rows, plan[b], tokenizer->pad_id()));
       const auto m = mask_tokens(t.input_ids, t.attention_mask, spec,
                                  masking_seed(seed, epoch, static_cast<int64_t>(b)));
       if (m.positions.numel() == 0) continue;
-      torch::Tensor logits;  // [N, V]
-      {
-        models::CpuAutocast autocast(cfg.bf16);
-        logits = model->forward(m.input_ids, t.attention_mask, m.positions);
+      double loss_value = 0;
+      int64_t correct = 0, masked = m.positions.numel();
+      if (group) {
+        // This rank's rows of the batch, masked as the whole batch is; its loss is its part of the
+        // batch's mean over every masked token.
+        const auto [first_row, rows] = env.shard(t.input_ids.size(0));
+        const int64_t T = t.input_ids.size(1);
+        const auto mine = m.positions.ge(first_row * T).logical_and(m.positions.lt((first_row + rows) * T));
+        const auto positions = m.positions.masked_select(mine) - first_row * T;
+        const auto targets = m.targets.masked_select(mine);
+        double local_loss = 0;
+        int64_t local_correct = 0;
+        if (positions.numel() > 0) {
+          torch::Tensor logits;
+          {
+            models::CpuAutocast autocast(cfg.bf16);
+            logits = model->forward(m.input_ids.narrow(0, first_row, rows),
+                                    t.attention_mask.narrow(0, first_row, rows), positions);
+          }
+          const auto loss = torch::nn::functional::cross_entropy(
+                                logits.to(torch::kFloat), targets,
+                                torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+                            static_cast<double>(masked);
+          loss.backward();
+          local_loss = loss.item<double>();
+          local_correct = logits.argmax(-1).eq(targets).sum().item<int64_t>();
+        }
+        const auto sums = group->sum_gradients(params, {local_loss, static_cast<double>(local_correct)});
+        loss_value = sums[0];
+        correct = static_cast<int64_t>(std::llround(sums[1]));
       }
-      const auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), m.targets);
-      const double loss_value = loss.item<double>();
+      torch::Tensor logits;  // [N, V]
+      torch::Tensor loss;
+      if (!group) {
+        {
+          models::CpuAutocast autocast(cfg.bf16);
+          logits = model->forward(m.input_ids, t.attention_mask, m.positions);
+        }
+        loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), m.targets);
+        loss_value = loss.item<double>();
+      }
       if (!std::isfinite(loss_value))
         throw std::runtime_error("pretraining diverged: the loss is " + format_significant(loss_value) +
                                  " at step " + std::to_string(state.global_step) +
                                  "; the last good checkpoint is in " + (out / "checkpoint").string() +
                                  "; try a lower training.learning_rate");
       set_learning_rate(*optimizer, cfg.learning_rate, schedule.multiplier(state.global_step));
-      loss.backward();
+      if (!group) {
+        loss.backward();
+        correct = logits.argmax(-1).eq(m.targets).sum().item<int64_t>();
+      }
       const double grad_norm = clip_gradients(params, cfg.max_grad_norm);
       optimizer->step();
       optimizer->zero_grad();
@@ -384,8 +449,8 @@ PretrainOutcome run_pretraining(const Config& config) {
       window_loss += loss_value;
       window_steps += 1;
       window_rows += t.input_ids.size(0);
-      window_correct += logits.argmax(-1).eq(m.targets).sum().item<int64_t>();
-      window_masked += m.positions.numel();
+      window_correct += correct;
+      window_masked += masked;
       const double rate = window_rows / std::max(1e-9, seconds_since(window_start));
       bar.update(
           state.global_step,
@@ -397,14 +462,15 @@ PretrainOutcome run_pretraining(const Config& config) {
            {"samples/s", format_significant(rate, 3)}});
       if (state.global_step % cfg.logging_steps == 0 || state.global_step == total_steps) {
         const double mean = window_loss / window_steps;
-        append_metrics_line(metrics_file, {{"step", state.global_step},
-                                           {"epoch", epoch - 1 + static_cast<double>(b + 1) / plan.size()},
-                                           {"loss", mean},
-                                           {"masked_accuracy", static_cast<double>(window_correct) /
-                                                                   std::max<int64_t>(1, window_masked)},
-                                           {"learning_rate", learning_rate(*optimizer)},
-                                           {"grad_norm", grad_norm},
-                                           {"train_samples_per_second", rate}});
+        if (main)
+          append_metrics_line(metrics_file, {{"step", state.global_step},
+                                             {"epoch", epoch - 1 + static_cast<double>(b + 1) / plan.size()},
+                                             {"loss", mean},
+                                             {"masked_accuracy", static_cast<double>(window_correct) /
+                                                                     std::max<int64_t>(1, window_masked)},
+                                             {"learning_rate", learning_rate(*optimizer)},
+                                             {"grad_norm", grad_norm},
+                                             {"train_samples_per_second", rate}});
         window_loss = 0, window_steps = 0, window_rows = 0, window_correct = 0, window_masked = 0;
         window_start = Clock::now();
       }
@@ -416,12 +482,14 @@ PretrainOutcome run_pretraining(const Config& config) {
                         {"correct", window_correct},
                         {"masked", window_masked}};
         state.train_seconds = seconds_before + seconds_since(epoch_start);
-        save_checkpoint(out, *model, *optimizer, state, {});
+        if (main) save_checkpoint(out, *model, *optimizer, state, {});
       }
     }
     state.train_seconds = seconds_before + seconds_since(epoch_start);
     state.epoch_batches = 0;
     state.window = json::object();
+    state.epochs_completed = epoch;
+    if (!main) continue;  // rank 0 evaluates the held-out lines and checkpoints
     last_eval = evaluate_heldout(*model, heldout_rows, spec, config, tokenizer->pad_id());
     state.early_stopping.update(last_eval.loss, state.global_step, epoch);
     append_metrics_line(metrics_file, {{"step", state.global_step},
@@ -432,10 +500,10 @@ PretrainOutcome run_pretraining(const Config& config) {
     std::cerr << "held-out epoch " << epoch << " step " << state.global_step << ": masked-token loss "
               << format_significant(last_eval.loss) << ", accuracy " << format_significant(last_eval.accuracy)
               << " (" << last_eval.masked << " masked tokens)\n";
-    state.epochs_completed = epoch;
     if (cfg.save_strategy == "epoch") save_checkpoint(out, *model, *optimizer, state, {});
   }
   bar.finish();
+  if (!main) return {};  // rank 0 saves the model
   if (last_eval.masked == 0)
     last_eval = evaluate_heldout(*model, heldout_rows, spec, config, tokenizer->pad_id());
 
