@@ -151,20 +151,25 @@ void expect_whole_export(const fs::path& dir, const std::string& when) {
 
 class KillAnywhere : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    work_ = attune::testing::temp_dir("kill-anywhere");
-    // The binary preset, generated once; the first rows of each split make the small run.
-    const fs::path gen = work_ / "gen";
-    const auto r = attune::testing::run_tool(
-        "gen-data", {"--preset", "binary", "--seed", "1", "--out", gen.string()}, {}, work_ / "gen.log");
-    ASSERT_EQ(r.status, 0) << r.output;
-    for (const auto& [name, rows] :
-         {std::pair<std::string, int>{"train.csv", 400}, {"validation.csv", 120}, {"test.csv", 120}}) {
-      std::ifstream in(gen / name);
-      std::ofstream out(work_ / name);
-      std::string line;
-      for (int i = 0; i <= rows && std::getline(in, line); ++i) out << line << "\n";
-    }
+  static void SetUpTestSuite() { work_ = attune::testing::temp_dir("kill-anywhere"); }
+
+  // The binary preset, generated once; the first rows of each split make the small run's CSVs.
+  static void make_data() {
+    static const bool made = [] {
+      const fs::path gen = work_ / "gen";
+      const auto r = attune::testing::run_tool(
+          "gen-data", {"--preset", "binary", "--seed", "1", "--out", gen.string()}, {}, work_ / "gen.log");
+      EXPECT_EQ(r.status, 0) << r.output;
+      for (const auto& [name, rows] :
+           {std::pair<std::string, int>{"train.csv", 400}, {"validation.csv", 120}, {"test.csv", 120}}) {
+        std::ifstream in(gen / name);
+        std::ofstream out(work_ / name);
+        std::string line;
+        for (int i = 0; i <= rows && std::getline(in, line); ++i) out << line << "\n";
+      }
+      return r.status == 0;
+    }();
+    ASSERT_TRUE(made);
   }
 
   // train's arguments: 400 rows, batch 16 (25 steps an epoch), 2 epochs, dropout, a checkpoint every 10
@@ -196,6 +201,7 @@ class KillAnywhere : public ::testing::Test {
 
   // The finished uninterrupted run (made once).
   static const fs::path& reference() {
+    make_data();
     static const fs::path out = [] {
       const fs::path o = work_ / "reference";
       const auto r = attune::testing::run_tool("train", args(o), {}, work_ / "reference.log");
@@ -310,8 +316,17 @@ TEST_F(KillAnywhere, ResumeAfterAKillAnywhereEndsAsTheUninterruptedRun) {
 
 TEST_F(KillAnywhere, ResumeRefusesADamagedCheckpointAnotherConfigOrOtherData) {
   ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
-  const fs::path& ref = reference();
+  // A run of 10 steps (one checkpoint inside epoch 1 and the one at its end), copied per case.
+  make_data();
+  const fs::path ref = work_ / "short";
+  const std::vector<std::string> short_run = {"training.max_steps=10"};
+  const auto made = attune::testing::run_tool("train", args(ref, short_run), {}, work_ / "short.log");
+  ASSERT_EQ(made.status, 0) << made.output;
   ASSERT_TRUE(fs::exists(ref / "checkpoint" / "trainer_state.json"));
+  auto resume_args = [&](const fs::path& out, std::vector<std::string> extra = {}) {
+    extra.insert(extra.begin(), short_run.begin(), short_run.end());
+    return KillAnywhere::resume_args(out, extra);
+  };
   auto copy_run = [&](const std::string& name) {
     const fs::path dir = work_ / name;
     fs::copy(ref, dir, fs::copy_options::recursive);
