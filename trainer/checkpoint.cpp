@@ -179,7 +179,7 @@ fs::path resolve_resume_checkpoint(const std::string& resume_from_checkpoint, co
     const auto dir = find_checkpoint(output_dir);
     if (dir.empty())
       throw InputError("training.resume_from_checkpoint: no checkpoint in " + output_dir.string() +
-                       " (a run saves one at the end of each epoch)");
+                       " (a run saves one at the end of each epoch, and every training.save_steps steps)");
     return dir;
   }
   const fs::path given = resume_from_checkpoint;
