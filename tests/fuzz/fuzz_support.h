@@ -2,8 +2,10 @@
 // one fuzz input into several files.
 #pragma once
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -31,18 +33,28 @@ inline std::vector<std::string> split_files(std::string_view input, std::size_t 
   return parts;
 }
 
-// A dir of this process's own under /dev/shm (or the temp dir), emptied on first use and removed at exit.
+// A dir of this process's own under /dev/shm (or the temp dir), emptied on first use. libFuzzer may end
+// the process without running exit handlers, so the dirs of processes that are gone are removed here.
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
+    namespace fs = std::filesystem;
     std::error_code ec;
-    std::filesystem::path base = "/dev/shm";
-    if (!std::filesystem::is_directory(base, ec)) base = std::filesystem::temp_directory_path();
-    auto d = base / ("attune-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(d, ec);
-    std::filesystem::create_directories(d);
+    fs::path base = "/dev/shm";
+    if (!fs::is_directory(base, ec)) base = fs::temp_directory_path();
+    const std::string prefix = "attune-fuzz-";
+    for (const auto& entry : fs::directory_iterator(base, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind(prefix, 0) != 0) continue;
+      const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+      if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+        fs::remove_all(entry.path(), ec);
+    }
+    auto d = base / (prefix + std::to_string(::getpid()));
+    fs::remove_all(d, ec);
+    fs::create_directories(d);
     std::atexit([] {
       std::error_code ignored;
-      std::filesystem::remove_all(scratch_dir(), ignored);
+      fs::remove_all(scratch_dir(), ignored);
     });
     return d;
   }();

@@ -79,8 +79,11 @@ for t in "${targets[@]}"; do
         -artifact_prefix="$crashes/")
   [ -n "${ATTUNE_FUZZ_RUNS:-}" ] && args+=(-runs="$ATTUNE_FUZZ_RUNS")
   [ -f "$root/tests/fuzz/dict/$t.dict" ] && args+=(-dict="$root/tests/fuzz/dict/$t.dict")
-  "$bin" "${args[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1
+  "$bin" "${args[@]}" "$corpus" "${seeds[@]}" >"$log" 2>&1 &
+  pid=$!
+  wait $pid
   rc=$?
+  rm -rf "/dev/shm/attune-fuzz-$pid" "${TMPDIR:-/tmp}/attune-fuzz-$pid"  # the file targets' scratch dir
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   last=$(grep -E '^#[0-9]+' "$log" | tail -1)
