@@ -1,6 +1,7 @@
 #include "inference/export_dir.h"
 
 #include <cmath>
+#include <cstring>
 #include <fstream>
 
 #include "base/errors.h"
@@ -211,8 +212,28 @@ void write_dir_atomically(const fs::path& dir, Write write) {
   fs::remove_all(partial);
   fs::create_directories(partial);
   write(partial);
-  fs::remove_all(dir);
-  fs::rename(partial, dir);
+  replace_dir(partial, dir);  // the previous dir or the new one at every moment
+}
+
+// Refuses what only looks like an exported dir: one still being written or replaced, or one with an empty
+// file (a copy or download cut short; an empty merges.txt loads as a tokenizer that merges nothing).
+void check_complete(const fs::path& dir) {
+  const std::string name =
+      dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
+  for (const char* suffix : {".partial", ".old"})
+    if (name.size() > std::strlen(suffix) &&
+        name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+      throw InputError(dir.string() + ": a dir being written or replaced by an export (" + suffix +
+                       "); use the dir without the suffix once the export has finished");
+  for (const char* file :
+       {"config.json", "model.safetensors", "adapter_config.json", "adapter_model.safetensors", "attune.json",
+        "vocab.json", "merges.txt", "vocab.txt", "spm.model", "tokenizer.json", "tokenizer_config.json",
+        "special_tokens_map.json"}) {
+    std::error_code ec;
+    if (fs::is_regular_file(dir / file, ec) && fs::file_size(dir / file, ec) == 0 && !ec)
+      throw InputError((dir / file).string() +
+                       ": empty file: the dir is incomplete (a copy cut short?); export it again");
+  }
 }
 
 }  // namespace
@@ -248,6 +269,11 @@ LoadedModel load_model_dir(const fs::path& dir) {
   m.dir = dir;
   if (!fs::is_directory(dir))
     throw InputError(dir.string() + ": not a directory (expected an exported model dir)");
+  check_complete(dir);
+  if (!fs::exists(dir / kAttuneFile))
+    m.notes.push_back(dir.string() + " has no " + kAttuneFile +
+                      " (not exported by attune): labels from config.json, text as given (no lower-casing), "
+                      "max_length from the tokenizer, no calibration or operating point");
   m.preprocessing = read_preprocessing(dir);
   m.is_adapter = peft::is_adapter_dir(dir);
   if (m.is_adapter) {

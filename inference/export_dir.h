@@ -87,10 +87,15 @@ struct LoadedModel {
   std::unique_ptr<data::Tokenizer> tokenizer;  // with the recorded lower-casing applied
   data::LabelMap labels;
   Preprocessing preprocessing;
+  // What a user should know about how the dir is read (a plain Hugging Face dir without attune.json is
+  // scored with defaults); the tools print them.
+  std::vector<std::string> notes;
 };
 
 // Throws InputError naming the dir and what it expected (config.json + model.safetensors, or
-// adapter_config.json + adapter_model.safetensors) when it is neither.
+// adapter_config.json + adapter_model.safetensors) when it is neither; when it is an export still being
+// written or replaced (a `.partial` or `.old` dir beside the real one); or when one of its files is
+// empty (a copy cut short).
 LoadedModel load_model_dir(const std::filesystem::path& dir);
 
 // How every tool scores with a loaded dir (predict, serve, evaluate, bench): the tokenizer's pad id and

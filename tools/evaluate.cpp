@@ -54,6 +54,8 @@ int run(int argc, char** argv) {
   models::apply_thread_policy(threads);
 
   const auto loaded = inference::load_model_dir(model_dir);
+
+  for (const auto& note : loaded.notes) std::cerr << "evaluate: note: " << note << "\n";
   data::ExampleColumns columns;
   columns.text = text_column;
   columns.label = label_column;

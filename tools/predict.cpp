@@ -107,6 +107,7 @@ int run(int argc, char** argv) {
 
   models::apply_thread_policy(threads);
   auto loaded = inference::load_model_dir(model_dir);
+  for (const auto& note : loaded.notes) std::cerr << "predict: note: " << note << "\n";
   if (no_operating_point) loaded.preprocessing.operating_point.reset();
   const auto& op = loaded.preprocessing.operating_point;
   // --threads 0: a small model answers faster on one thread (models/threads.h).

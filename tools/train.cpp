@@ -50,7 +50,8 @@ constexpr const char* kConfigHelp =
             gradient_accumulation_steps, bf16, eval_strategy, eval_steps, logging_steps,
             early_stopping_patience, early_stopping_threshold, metric_for_best_model,
             greater_is_better, load_best_model_at_end, class_weights, use_sample_weights,
-            length_bucketing, save_strategy, resume_from_checkpoint
+            length_bucketing, save_strategy, save_steps (a checkpoint every N optimizer steps too;
+            --resume continues inside the epoch), resume_from_checkpoint
   export    merged, adapter, dtype (fp32|bf16), dir, max_benign_fpr (an operating point: at most
             this share of benign validation rows flagged; null = argmax)
 

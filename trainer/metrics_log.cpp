@@ -3,6 +3,8 @@
 #include <fstream>
 #include <string>
 
+#include "base/file_io.h"
+
 namespace attune::trainer {
 
 void append_metrics_line(const std::filesystem::path& file, const nlohmann::json& line) {
@@ -22,7 +24,7 @@ void truncate_metrics_after(const std::filesystem::path& file, int64_t last_step
     }
   }
   in.close();
-  std::ofstream(file, std::ios::trunc) << kept;
+  write_file_atomic(file, kept);  // a kill during the rewrite leaves the old log, not a cut one
 }
 
 }  // namespace attune::trainer

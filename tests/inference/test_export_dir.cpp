@@ -80,6 +80,45 @@ TEST(ExportDir, MergedExportReplacesTheDirWholeAndLeavesNoPartialDir) {
   for (const char* f : {"config.json", "model.safetensors", "tfidf_vectorizer.json", "attune.json"})
     EXPECT_TRUE(fs::exists(root / "merged" / f)) << f;
   EXPECT_EQ(load_model_dir(root / "merged").labels.labels(), pre.labels);
+  EXPECT_FALSE(fs::exists(root / "merged.old"));
+}
+
+// What only looks like an export is refused: a dir still being written or replaced, an empty file; a
+// dir without attune.json is read with defaults, and says so.
+TEST(ExportDir, IncompleteDirsAreRefusedAndDefaultsAreNamed) {
+  namespace fs = std::filesystem;
+  const auto root = attune::testing::temp_dir("export-incomplete");
+  const auto tokenizer = data::TermTokenizer::fit({"ls -la /tmp", "cat /etc/passwd"}, {}, {});
+  tokenizer->save(root / "tokenizer");
+  auto config = models::default_hf_config(models::kTfidfLogregModelType);
+  config.vocab_size = tokenizer->vocab_size();
+  models::set_labels(config, {"Normal", "T1003.008"});
+  auto model = models::create_model(config);
+  Preprocessing pre;
+  pre.labels = {"Normal", "T1003.008"};
+  export_merged(root / "merged", *model, root / "tokenizer", pre, torch::kFloat);
+  EXPECT_TRUE(load_model_dir(root / "merged").notes.empty());
+
+  auto message = [](const fs::path& dir) {
+    try {
+      load_model_dir(dir);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  fs::copy(root / "merged", root / "merged.partial", fs::copy_options::recursive);
+  EXPECT_NE(message(root / "merged.partial").find("being written or replaced"), std::string::npos);
+  fs::copy(root / "merged", root / "cut", fs::copy_options::recursive);
+  std::ofstream(root / "cut/config.json", std::ios::trunc).close();
+  EXPECT_NE(message(root / "cut").find("config.json: empty file"), std::string::npos)
+      << message(root / "cut");
+
+  fs::copy(root / "merged", root / "plain", fs::copy_options::recursive);
+  fs::remove(root / "plain/attune.json");
+  const auto plain = load_model_dir(root / "plain");
+  ASSERT_EQ(plain.notes.size(), 1u);
+  EXPECT_NE(plain.notes[0].find("no attune.json"), std::string::npos) << plain.notes[0];
 }
 
 }  // namespace
