@@ -41,6 +41,7 @@
 #include "inference/auditd.h"
 #include "inference/evaluation.h"
 #include "inference/export_dir.h"
+#include "serving/api_request.h"
 #include "serving/request_batcher.h"
 
 namespace httplib {
@@ -54,12 +55,10 @@ namespace attune::serving {
 // settings.temperature should be the model's. `model` must outlive the function.
 ScoreFn model_scorer(const inference::LoadedModel& model, const inference::InferenceSettings& settings);
 
-struct ServeOptions {
+// The request limits (serving/api_request.h) and how the server runs.
+struct ServeOptions : RequestLimits {
   std::string host = "127.0.0.1";
   int port = 0;                              // 0: any free port
-  std::size_t max_body_bytes = 1 << 20;      // 413 above
-  std::size_t max_text_bytes = 64 << 10;     // 413 above, per text
-  std::size_t max_texts = 1024;              // 413 above, per request
   std::size_t max_batch = 64;                // texts per forward pass
   std::chrono::microseconds max_wait{2000};  // batching wait
   // HTTP worker threads. A keep-alive connection holds one while it is open (idle ones close after 5 s), so
@@ -72,23 +71,6 @@ struct ServeOptions {
   std::string tls_cert, tls_key;                     // PEM files; both set: HTTPS
   std::ostream* access_log = nullptr;                // one JSON line per request (never bodies or keys)
 };
-
-// An HTTP error to answer with: status and message.
-struct HttpError : std::runtime_error {
-  HttpError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
-  int status;
-};
-
-// The texts of a POST /api body, and whether it was the list form or audit records. Throws HttpError
-// (400 / 413).
-struct ApiRequest {
-  std::vector<std::string> texts;
-  bool list = false;
-  bool auditd = false;
-  std::vector<inference::AuditCommand> commands;  // auditd: the event of each text, in order
-  std::vector<inference::AuditIssue> skipped;     // auditd: lines that gave no text, and why
-};
-ApiRequest parse_api_request(const std::string& body, const ServeOptions& options);
 
 class ConnectionGate;
 

@@ -8,11 +8,11 @@
 #include <string_view>
 
 #include "base/file_io.h"
-#include "serving/api_server.h"
+#include "serving/api_request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string body(reinterpret_cast<const char*>(data), size);
-  attune::serving::ServeOptions options;
+  attune::serving::RequestLimits options;
   options.max_body_bytes = 4096;
   options.max_text_bytes = 64;
   options.max_texts = 8;
