@@ -81,7 +81,7 @@ void write_tokenizer_config(const fs::path& dir, const Preprocessing& pre) {
     std::ifstream in(file);
     try {
       j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
       throw InputError(file.string() + ": not valid JSON (" + e.what() + ")");
     }
     if (!j.is_object()) throw InputError(file.string() + ": expected a JSON object");
@@ -195,10 +195,16 @@ Preprocessing read_preprocessing(const fs::path& dir) {
     p.max_length = 512;
     return p;
   }
+  nlohmann::json j;
   try {
-    return Preprocessing::from_json(nlohmann::json::parse(in), file.string());
-  } catch (const nlohmann::json::parse_error& e) {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     throw InputError(file.string() + ": not valid JSON (" + e.what() + ")");
+  }
+  try {
+    return Preprocessing::from_json(j, file.string());
+  } catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+    throw InputError(file.string() + ": " + e.what());
   }
 }
 

@@ -155,10 +155,14 @@ LoraConfig load_lora_config(const std::string& file) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     throw InputError(file + ": not valid JSON (" + e.what() + ")");
   }
-  return lora_config_from_json(j, file);
+  try {
+    return lora_config_from_json(j, file);
+  } catch (const json::exception& e) {  // a field of the wrong type
+    throw InputError(file + ": " + e.what());
+  }
 }
 
 json lora_config_to_json(const LoraConfig& c) {

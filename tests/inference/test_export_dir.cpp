@@ -116,6 +116,10 @@ TEST(ExportDir, IncompleteDirsAreRefusedAndDefaultsAreNamed) {
 
   fs::copy(root / "merged", root / "plain", fs::copy_options::recursive);
   fs::remove(root / "plain/attune.json");
+  for (const char* text : {R"({"max_length": 1e400})", R"({"labels": 5})", "{"}) {
+    std::ofstream(root / "merged/attune.json", std::ios::trunc) << text;
+    EXPECT_NE(message(root / "merged").find("attune.json"), std::string::npos) << text;
+  }
   const auto plain = load_model_dir(root / "plain");
   ASSERT_EQ(plain.notes.size(), 1u);
   EXPECT_NE(plain.notes[0].find("no attune.json"), std::string::npos) << plain.notes[0];

@@ -53,6 +53,21 @@ TEST(LoraConfig, ValidateRejectsOutOfRangeValues) {
   EXPECT_THROW(c.validate(), InputError);
 }
 
+// A malformed adapter_config.json is an InputError naming the file, whatever the JSON library throws.
+TEST(LoraConfig, OutOfRangeNumbersAndWrongTypesAreInputErrors) {
+  const auto dir = attune::testing::temp_dir("lora-config-bad");
+  for (const char* text : {R"({"r": 1e400})", R"({"r": "eight"})", R"({"target_modules": 7})", "{"}) {
+    const auto file = dir / "adapter_config.json";
+    std::ofstream(file) << text;
+    try {
+      load_lora_config(file.string());
+      FAIL() << "accepted " << text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("adapter_config.json"), std::string::npos) << e.what();
+    }
+  }
+}
+
 // PEFT's own adapter_config.json reads into the values PEFT wrote, and our writer reproduces it field for
 // field (target_modules is a Python set in PEFT, so its order is arbitrary: compared as a set).
 TEST(LoraConfig, ReadsAndRewritesPeftsGoldenConfig) {
