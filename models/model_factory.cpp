@@ -1,5 +1,7 @@
 #include "models/model_factory.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "base/errors.h"
@@ -82,6 +84,42 @@ std::shared_ptr<SequenceClassifier> create_model(const HFConfig& config, uint64_
                    kSupportedModelTypes + ")");
 }
 
+namespace {
+
+// config.json is checked against the weights' header before the model is built, so that a config whose
+// sizes the weights do not have (num_hidden_layers: 100000, hidden_size: 1e9) fails at once instead of
+// allocating gigabytes first. Checked where the header says: the word embeddings' [vocab, hidden] and the
+// number of encoder layers (the encoder families' key names). A sharded index is read by the loader.
+void check_config_against_header(const HFConfig& config, const std::filesystem::path& config_file,
+                                 const std::filesystem::path& weights) {
+  if (weights.extension() != ".safetensors") return;
+  const auto file = SafetensorsFile::open(weights);
+  int64_t layers = 0;
+  const std::string layer_key = "encoder.layer.";
+  for (const auto& name : file->names()) {
+    if (ends_with(name, "embeddings.word_embeddings.weight")) {
+      const auto& shape = file->entry(name).shape;
+      if (shape.size() == 2 && shape[1] != config.hidden_size)
+        throw InputError(config_file.string() + ": hidden_size " + std::to_string(config.hidden_size) +
+                         " but the weights' " + name + " has width " + std::to_string(shape[1]) + " (" +
+                         weights.string() + ")");
+    }
+    const auto at = name.find(layer_key);
+    if (at != std::string::npos) {
+      const auto number = name.substr(at + layer_key.size());
+      char* end = nullptr;
+      const long n = std::strtol(number.c_str(), &end, 10);
+      if (end != number.c_str() && *end == '.') layers = std::max<int64_t>(layers, n + 1);
+    }
+  }
+  if (layers > 0 && layers != config.num_hidden_layers)
+    throw InputError(config_file.string() + ": num_hidden_layers " +
+                     std::to_string(config.num_hidden_layers) + " but the weights hold " +
+                     std::to_string(layers) + " encoder layers (" + weights.string() + ")");
+}
+
+}  // namespace
+
 std::shared_ptr<SequenceClassifier> load_model(const std::filesystem::path& dir, LoadReport* report,
                                                int64_t num_labels, uint64_t seed) {
   if (!std::filesystem::is_directory(dir))
@@ -90,6 +128,7 @@ std::shared_ptr<SequenceClassifier> load_model(const std::filesystem::path& dir,
   const bool relabel = num_labels > 0 && num_labels != config.num_labels();
   if (relabel) set_num_labels(config, num_labels);
   const auto file = weights_file(dir);
+  check_config_against_header(config, dir / "config.json", file);
   auto model = create_model(config, seed);
   const auto heads = model->head_module_names();
   const std::string prefix = base_model_prefix(config.model_type) + ".";

@@ -6,6 +6,8 @@
 #include <functional>
 #include <iterator>
 
+#include <nlohmann/json.hpp>
+
 #include "base/errors.h"
 #include "golden_compare.h"
 #include "models/safetensors.h"
@@ -208,6 +210,24 @@ TEST(ModelFactory, RejectsBadDirsClearly) {
   EXPECT_NE(message([] { load_model("/nonexistent/model"); }).find("not a directory"), std::string::npos);
   auto empty = temp_dir("factory-empty");
   EXPECT_THROW(load_model(empty), InputError);
+  // config.json sizes the weights do not have are refused before the model is built (a 100,000-layer
+  // config once allocated gigabytes first).
+  auto edit_config = [](const std::filesystem::path& d, const std::string& key, int64_t value) {
+    std::ifstream in(d / "config.json");
+    auto j = nlohmann::json::parse(in);
+    in.close();
+    j[key] = value;
+    std::ofstream(d / "config.json", std::ios::trunc) << j.dump();
+  };
+  auto deep = golden_copy("roberta");
+  edit_config(deep, "num_hidden_layers", 100000);
+  msg = message([&] { load_model(deep); });
+  EXPECT_NE(msg.find("num_hidden_layers 100000 but the weights hold"), std::string::npos) << msg;
+  auto wide = golden_copy("roberta");
+  edit_config(wide, "hidden_size", 1 << 20);
+  edit_config(wide, "num_attention_heads", 1);
+  msg = message([&] { load_model(wide); });
+  EXPECT_NE(msg.find("hidden_size 1048576 but the weights'"), std::string::npos) << msg;
 }
 
 // save_model writes HF's layout: re-saving the golden model reproduces its model.safetensors byte for
