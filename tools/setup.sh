@@ -13,7 +13,9 @@ packages=(
   libyaml-cpp-dev libsentencepiece-dev nlohmann-json3-dev
   libgtest-dev libcli11-dev libcpp-httplib-dev libssl-dev
   clang libclang-rt-dev  # the libFuzzer targets (tests/fuzz/): clang with its sanitizer and fuzzer runtimes
-  libonnx-dev python3-onnx libgloo-dev
+  libonnx-dev python3-onnx  # the ONNX export (protobuf classes) and its checker
+  libgloo-dev  # headers of the c10d Gloo process group that Debian's libtorch carries (data-parallel training)
+  openssl  # the TLS test makes a self-signed certificate with it
 )
 missing=()
 for p in "${packages[@]}"; do
