@@ -1,8 +1,13 @@
-// Small helpers the end-to-end tests share: reading a whole file or its JSON, writing one, shell-quoting an argument
-// for std::system, and running one of the built executables.
+// Small helpers the end-to-end tests share: reading a whole file or its JSON, writing one, shell-quoting an
+// argument for std::system, and running one of the built executables (to its end, or started as a child to be
+// killed).
 #pragma once
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -68,6 +73,36 @@ inline ToolRun run_tool(const std::string& tool, const std::vector<std::string>&
   command += " >" + quote(log.string()) + " 2>&1";
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(log)};
+}
+
+// Starts bin/<tool> with `args` from the source dir as a child process, stdout and stderr to `log`, and
+// returns its pid (the caller waits for it or kills it). With `fsize_limit` > 0, writes past that many
+// bytes fail (EFBIG, SIGXFSZ ignored), as they do on a full disk.
+inline pid_t spawn(const std::string& tool, const std::vector<std::string>& args,
+                   const std::filesystem::path& log, rlim_t fsize_limit = 0) {
+  const std::string exe = (bin_dir() / tool).string();
+  const std::string cwd = source_dir().string();
+  std::vector<std::string> argv_s{exe};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(cwd.c_str()) != 0) _exit(127);
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) _exit(127);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (fsize_limit > 0) {
+      signal(SIGXFSZ, SIG_IGN);
+      rlimit r{fsize_limit, fsize_limit};
+      if (setrlimit(RLIMIT_FSIZE, &r) != 0) _exit(126);
+    }
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 }  // namespace attune::testing

@@ -22,7 +22,6 @@
 namespace {
 
 namespace fs = std::filesystem;
-using attune::testing::quote;
 using attune::testing::read_json;
 using attune::testing::run_tool;
 using attune::testing::slurp;
@@ -144,15 +143,7 @@ TEST_F(Distributed, ARankThatDiesEndsTheRunAndTheCheckpointResumes) {
                 {"--set", "training.max_steps=300", "--set", "peft.modules_to_save=[classifier]"});
   auto args = config;
   args.insert(args.end(), {"--nproc-per-node", "2"});
-  std::string command = "cd " + quote(attune::testing::source_dir().string()) + " && exec " +
-                        quote((attune::testing::bin_dir() / "train").string());
-  for (const auto& a : args) command += " " + quote(a);
-  command += " >" + quote((dir_ / "run.log").string()) + " 2>&1";
-  const pid_t launcher = fork();
-  if (launcher == 0) {
-    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    _exit(127);
-  }
+  const pid_t launcher = attune::testing::spawn("train", args, dir_ / "run.log");
   // Wait for a checkpoint, then kill rank 1 (the launcher's second child) with SIGKILL.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(240);
   while (!fs::exists(dir_ / "run/checkpoint/trainer_state.json") &&

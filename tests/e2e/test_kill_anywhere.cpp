@@ -11,10 +11,8 @@
 // - data generation killed midway leaves no manifest.json, so the next run generates the data again;
 // - --resume on a damaged checkpoint, another config, other data, and `export --run` on a run dir whose
 //   config was rewritten: exit 2, one line naming what is wrong.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,37 +33,9 @@ namespace {
 namespace fs = std::filesystem;
 using attune::testing::read_json;
 using attune::testing::slurp;
+using attune::testing::spawn;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-// Starts bin/<tool> with `args` from the source dir, output to `log`; with `fsize_limit` > 0, writes
-// past that many bytes fail (EFBIG, SIGXFSZ ignored), as they do on a full disk.
-pid_t spawn(const std::string& tool, const std::vector<std::string>& args, const fs::path& log,
-            rlim_t fsize_limit = 0) {
-  const std::string exe = (attune::testing::bin_dir() / tool).string();
-  const std::string cwd = attune::testing::source_dir().string();
-  std::vector<std::string> argv_s{exe};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(cwd.c_str()) != 0) _exit(127);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) _exit(127);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    if (fsize_limit > 0) {
-      signal(SIGXFSZ, SIG_IGN);
-      rlimit r{fsize_limit, fsize_limit};
-      if (setrlimit(RLIMIT_FSIZE, &r) != 0) _exit(126);
-    }
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(exe.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
 
 struct Ended {
   bool killed = false;  // by us, when `when` held
@@ -145,8 +115,9 @@ void expect_whole_export(const fs::path& dir, const std::string& when) {
     EXPECT_TRUE(fs::exists(dir / f)) << dir / f << " missing " << when;
   EXPECT_TRUE(fs::exists(dir / "model.safetensors") || fs::exists(dir / "adapter_model.safetensors"))
       << dir << " " << when;
-  if (fs::exists(dir / "attune.json"))
+  if (fs::exists(dir / "attune.json")) {
     EXPECT_TRUE(read_json(dir / "attune.json").contains("temperature")) << when;
+  }
 }
 
 class KillAnywhere : public ::testing::Test {

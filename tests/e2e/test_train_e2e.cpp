@@ -2,7 +2,6 @@
 // (learns the binary preset), the export dirs it leaves, build/bin/evaluate reproducing the run's test
 // report from those dirs, build/bin/export rebuilding them from the run dir, and --resume after a SIGKILL
 // ending exactly where the uninterrupted run ends.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -184,28 +183,6 @@ TEST(TrainE2E, ExportRejectsADirThatIsNoRun) {
   EXPECT_EQ(std::count(log.begin(), log.end(), '\n'), 1) << log;
 }
 
-// Starts bin/train with `args` as a child process (stdout+stderr to `log`).
-pid_t spawn_train(const std::vector<std::string>& args, const fs::path& log) {
-  const std::string exe = (attune::testing::bin_dir() / "train").string();
-  const std::string cwd = attune::testing::source_dir().string();
-  std::vector<std::string> argv_s{exe};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  const pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(cwd.c_str()) != 0) _exit(127);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) _exit(127);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(exe.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 // A small run in `work`: the first rows of each generated split (the generator shuffles before writing)
 // copied there, and train's arguments for tiny_lora.yaml on them for `epochs` epochs, evaluated per epoch,
 // without the adapter export; `extra` --set pairs follow.
@@ -254,7 +231,7 @@ TEST(TrainE2E, ResumeAfterSigkillEndsWhereTheUninterruptedRunEnds) {
 
   // Killed once the first checkpoint is whole.
   const fs::path killed = work / "killed";
-  const pid_t pid = spawn_train(with_output(killed), work / "killed.log");
+  const pid_t pid = attune::testing::spawn("train", with_output(killed), work / "killed.log");
   ASSERT_GT(pid, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
   bool exited = false;
