@@ -3,8 +3,10 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 
+#include "base/cpus.h"
 #include "base/errors.h"
 
 namespace attune::trainer {
@@ -49,6 +51,25 @@ void copy_back(const torch::Tensor& flat, const std::vector<torch::Tensor>& tens
 
 std::string DistributedEnv::describe() const {
   return "rank " + std::to_string(rank) + "/" + std::to_string(world_size);
+}
+
+std::string DistributedEnv::summary() const {
+  return std::to_string(world_size) + " ranks (c10d/Gloo, rendezvous " + master_addr + ":" +
+         std::to_string(master_port) + "), " + std::to_string(local_world_size) + " on this machine";
+}
+
+int rank_threads(int configured, const DistributedEnv& env) {
+  if (configured != 0 || !env.active()) return configured;
+  return std::max(1, available_cpus() / env.local_world_size);
+}
+
+void seed_rank_dropout(const DistributedEnv& env, uint64_t seed, int64_t epoch) {
+  torch::manual_seed(seed * 1000003u + static_cast<uint64_t>(epoch) * 7919u +
+                     static_cast<uint64_t>(env.rank));
+}
+
+std::unique_ptr<ProcessGroup> join_process_group(const DistributedEnv& env) {
+  return env.active() ? std::make_unique<ProcessGroup>(env, kDistributedTimeout) : nullptr;
 }
 
 std::pair<int64_t, int64_t> DistributedEnv::shard(int64_t rows) const {

@@ -33,16 +33,29 @@ struct DistributedEnv {
   int master_port = 29500;
   bool active() const { return world_size > 1; }
   bool is_main() const { return rank == 0; }
+  // Whether this process prepares the files its machine's ranks read (generated data, a trained
+  // tokenizer): one per machine, local rank 0 (a single process does).
+  bool prepares() const { return local_rank == 0; }
   // This rank's rows of a global batch of `rows`: {first, count} (rows·r/N .. rows·(r+1)/N).
   std::pair<int64_t, int64_t> shard(int64_t rows) const;
   // "rank 1/2" for messages.
   std::string describe() const;
+  // "2 ranks (c10d/Gloo, rendezvous 127.0.0.1:29500), 2 on this machine", for a run's opening lines.
+  std::string summary() const;
 };
 
 // The environment of this process: torchrun's variables, checked (InputError naming the variable and
 // what was expected: integers, 0 <= RANK < WORLD_SIZE, a port in 1..65535, MASTER_ADDR set when
 // WORLD_SIZE > 1). Unset: a single process.
 DistributedEnv distributed_env_from_environment();
+
+// Intra-op threads for this process: `configured` as given; auto (0) on a rank shares the machine's cores
+// among its local ranks (at least one each); auto on a single process stays auto (models/threads.h).
+int rank_threads(int configured, const DistributedEnv& env);
+
+// Seeds torch's generator for this rank's dropout masks in `epoch`: each rank draws its own (its rows
+// differ from the others'), reproducibly per (seed, epoch, rank).
+void seed_rank_dropout(const DistributedEnv& env, uint64_t seed, int64_t epoch);
 
 // The collectives a rank needs. Every call is a collective: all ranks make the same calls in the same
 // order. A rank that died or stopped answering makes the call throw std::runtime_error (after `timeout`
@@ -76,5 +89,8 @@ class ProcessGroup {
   DistributedEnv env_;
   std::unique_ptr<Impl> impl_;
 };
+
+// Joins the process group of a data-parallel run (kDistributedTimeout); null for a single process.
+std::unique_ptr<ProcessGroup> join_process_group(const DistributedEnv& env);
 
 }  // namespace attune::trainer

@@ -9,7 +9,6 @@
 #include <sstream>
 #include <thread>
 
-#include "base/cpus.h"
 #include "base/errors.h"
 #include "base/file_digest.h"
 #include "base/file_io.h"
@@ -426,29 +425,24 @@ void run_training(const Config& config) {
   // A data-parallel rank (trainer/distributed.h) joins its group first: a missing peer fails here, before
   // any work.
   const DistributedEnv env = distributed_env_from_environment();
-  std::unique_ptr<ProcessGroup> group;
-  if (env.active()) {
-    if (config.model.classic())
-      throw InputError(config.where("model.type") + ": model.type " + config.model.type +
-                       ": the classic baselines train in one process; run without --nproc-per-node or "
-                       "WORLD_SIZE");
-    group = std::make_unique<ProcessGroup>(env, kDistributedTimeout);
-  }
-  const bool main = !group || env.is_main();
-  // One process per machine prepares the files its ranks read (generated or split data, an embedded
-  // backbone that must be built); the others wait for it.
-  const bool prepares = !group || env.local_rank == 0;
-  // Ranks on one machine share its cores: auto threads are cores / local ranks.
-  int threads = static_cast<int>(config.model.num_threads);
-  if (group && threads == 0) threads = std::max(1, available_cpus() / env.local_world_size);
-  std::cout << "threads: " << models::describe(models::apply_thread_policy(threads)) << "\n";
-  if (group)
-    std::cout << "distributed: " << env.world_size << " ranks (c10d/Gloo, rendezvous " << env.master_addr
-              << ":" << env.master_port << "), " << env.local_world_size << " on this machine\n";
+  if (env.active() && config.model.classic())
+    throw InputError(config.where("model.type") + ": model.type " + config.model.type +
+                     ": the classic baselines train in one process; run without --nproc-per-node or "
+                     "WORLD_SIZE");
+  const auto group = join_process_group(env);
+  const bool main = env.is_main();
+  const bool prepares = env.prepares();
+  std::cout << "threads: "
+            << models::describe(
+                   models::apply_thread_policy(rank_threads(static_cast<int>(config.model.num_threads), env)))
+            << "\n";
+  if (group) std::cout << "distributed: " << env.summary() << "\n";
   const fs::path out = config.training.output_dir;
   const bool resuming = !config.training.resume_from_checkpoint.empty();
   if (prepares) clean_after_killed_run(config);
   if (group) {
+    // One process per machine prepares the files its ranks read (generated or split data, an embedded
+    // backbone that must be built); the others wait for it.
     if (prepares) {
       resolve_backbone(config);
       prepare_data(config);
@@ -522,13 +516,6 @@ void run_training(const Config& config) {
     outcome = fitted.loop;
     logreg_details = fitted.details;
   } else {
-    if (group) {
-      // Every rank starts from rank 0's weights (they are built from the same seed; this makes it certain).
-      std::vector<torch::Tensor> trainable;
-      for (const auto& p : built.model->parameters())
-        if (p.requires_grad()) trainable.push_back(p);
-      group->broadcast(trainable, 0);
-    }
     outcome = train_loop(*built.model, dataset, config, tokenizer->pad_id(), backbone.sha256, group.get());
   }
   if (!main) return;  // rank 0 reports and exports

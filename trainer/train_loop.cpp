@@ -120,6 +120,35 @@ void evaluate_and_agree(Run& run, int64_t epoch) {
   if (run.group) run.stop = run.group->broadcast_flag(run.stop);
 }
 
+// The loss weights of a batch's rows (sample weights times class weights); undefined where every row
+// weighs 1.
+torch::Tensor batch_loss_weights(const Run& run, const data::Batch& batch) {
+  const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
+  return weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor();
+}
+
+std::runtime_error diverged(const Run& run, double loss, int64_t epoch) {
+  return std::runtime_error("training diverged: the loss is " + format_significant(loss) + " at step " +
+                            std::to_string(run.state.global_step) + " (epoch " + std::to_string(epoch) +
+                            "); the last good checkpoint is in " + (run.output_dir / "checkpoint").string() +
+                            "; try a lower training.learning_rate");
+}
+
+// Forward and backward of a batch on the only process; its loss (checked before the backward pass).
+double batch_forward_backward(Run& run, const data::Batch& batch, int64_t accum, int64_t epoch) {
+  const auto t = models::to_tensors(batch);
+  torch::Tensor logits;  // [B, C]
+  {
+    models::CpuAutocast autocast(run.cfg.bf16);
+    logits = run.model.forward(t.input_ids, t.attention_mask).logits;
+  }
+  const auto loss = models::classification_loss(logits, t.labels, batch_loss_weights(run, batch));
+  const double loss_value = loss.item<double>();
+  if (!std::isfinite(loss_value)) throw diverged(run, loss_value, epoch);
+  (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
+  return loss_value;
+}
+
 // This rank's part of the loss of a global batch, forward and backward: the loss of its rows scaled by their
 // share of the batch's weight, so that the sum over ranks is the batch's loss (and its gradient). Returns
 // that part's value (0 for a rank without rows).
@@ -127,9 +156,9 @@ double shard_forward_backward(Run& run, const data::Batch& batch, int64_t accum)
   const auto [first, count] = run.group->env().shard(batch.batch_size);
   if (count == 0) return 0.0;
   const auto t = models::to_tensors(batch);
-  const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
-  const auto all_w = weighted ? loss_weights(batch, run.class_w, run.use_sample_weights)
-                              : torch::ones({batch.batch_size}, torch::kFloat32);
+  const auto weights = batch_loss_weights(run, batch);
+  const bool weighted = weights.defined();
+  const auto all_w = weighted ? weights : torch::ones({batch.batch_size}, torch::kFloat32);
   const auto w = all_w.narrow(0, first, count);
   torch::Tensor logits;
   {
@@ -165,60 +194,27 @@ void train_epoch(Run& run, int64_t epoch, ProgressBar& bar) {
     window_batches = run.state.window.value("batches", int64_t{0});
     window_rows = run.state.window.value("rows", int64_t{0});
   }
-  if (run.group) {
-    // Each rank draws its own dropout masks (its rows differ), reproducibly per (seed, epoch, rank).
-    torch::manual_seed(static_cast<uint64_t>(run.cfg.seed) * 1000003u + static_cast<uint64_t>(epoch) * 7919u +
-                       static_cast<uint64_t>(run.group->env().rank));
-  }
+  if (run.group) seed_rank_dropout(run.group->env(), static_cast<uint64_t>(run.cfg.seed), epoch);
   double pending_loss = 0;  // distributed: this rank's loss since the last step
-  int64_t pending_batches = 0;
   auto window_start = Clock::now();
   const auto epoch_start = Clock::now();
   const double seconds_before = run.state.train_seconds;
   const bool save_steps = run.cfg.save_strategy == "epoch" && run.cfg.save_steps > 0;
   while (!stream.done() && run.state.global_step < run.schedule.total_steps) {
     const auto batch = stream.next();
-    if (run.group) {
+    if (run.group)
       pending_loss += shard_forward_backward(run, batch, accum);
-      pending_batches += 1;
-      run.state.train_samples += batch.batch_size;
-      window_rows += batch.batch_size;
-      if (++micro % accum != 0 && !stream.done()) continue;
-      const double loss_value = run.group->sum_gradients(run.params, {pending_loss})[0];
-      if (!std::isfinite(loss_value))
-        throw std::runtime_error("training diverged: the loss is " + format_significant(loss_value) +
-                                 " at step " + std::to_string(run.state.global_step) + " (epoch " +
-                                 std::to_string(epoch) + "); the last good checkpoint is in " +
-                                 (run.output_dir / "checkpoint").string() +
-                                 "; try a lower training.learning_rate");
-      window_loss += loss_value;
-      window_batches += pending_batches;
-      pending_loss = 0, pending_batches = 0;
-    } else {
-      const auto t = models::to_tensors(batch);
-      torch::Tensor logits;  // [B, C]
-      {
-        models::CpuAutocast autocast(run.cfg.bf16);
-        logits = run.model.forward(t.input_ids, t.attention_mask).logits;
-      }
-      const bool weighted = !run.class_w.empty() || (run.use_sample_weights && !all_ones(batch.weights));
-      const auto loss = models::classification_loss(
-          logits, t.labels,
-          weighted ? loss_weights(batch, run.class_w, run.use_sample_weights) : torch::Tensor());
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        throw std::runtime_error("training diverged: the loss is " + format_significant(loss_value) +
-                                 " at step " + std::to_string(run.state.global_step) + " (epoch " +
-                                 std::to_string(epoch) + "); the last good checkpoint is in " +
-                                 (run.output_dir / "checkpoint").string() +
-                                 "; try a lower training.learning_rate");
-      }
-      (accum > 1 ? loss / static_cast<double>(accum) : loss).backward();
-      window_loss += loss_value;
-      window_batches += 1;
-      window_rows += batch.batch_size;
-      run.state.train_samples += batch.batch_size;
-      if (++micro % accum != 0 && !stream.done()) continue;
+    else
+      window_loss += batch_forward_backward(run, batch, accum, epoch);
+    window_batches += 1;
+    window_rows += batch.batch_size;
+    run.state.train_samples += batch.batch_size;
+    if (++micro % accum != 0 && !stream.done()) continue;
+    if (run.group) {  // the step's loss, summed across ranks with the gradients
+      const double step_loss = run.group->sum_gradients(run.params, {pending_loss})[0];
+      if (!std::isfinite(step_loss)) throw diverged(run, step_loss, epoch);
+      window_loss += step_loss;
+      pending_loss = 0;
     }
 
     // One optimizer step.
@@ -275,6 +271,8 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
   // Optimizer and schedule.
   const auto groups = split_decay_groups(model);
   run.params = groups.all();
+  // Every rank starts from rank 0's weights (built from the same seed on each; this makes it certain).
+  if (run.group) run.group->broadcast(run.params, 0);
   run.optimizer = make_adamw(
       groups, {cfg.learning_rate, cfg.weight_decay, cfg.adam_beta1, cfg.adam_beta2, cfg.adam_epsilon});
   const int64_t batches = static_cast<int64_t>(data::plan_train_batches(data::row_lengths(dataset.train.rows),
@@ -360,12 +358,7 @@ LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset
               << cfg.metric_for_best_model << " " << format_significant(*run.state.early_stopping.best_metric)
               << ")\n";
   }
-  if (run.group) {
-    std::vector<torch::Tensor> trainable;
-    for (const auto& p : model.parameters())
-      if (p.requires_grad()) trainable.push_back(p);
-    run.group->broadcast(trainable, 0);
-  }
+  if (run.group) run.group->broadcast(run.params, 0);  // every rank ends on the main rank's weights
   outcome.epochs_completed = run.state.epochs_completed;
   outcome.global_step = run.state.global_step;
   outcome.stopped_early = run.stop;

@@ -42,6 +42,7 @@ struct LoopOutcome {
 // of every global batch and the gradients are summed; the main rank alone evaluates, logs and checkpoints,
 // and every rank ends on its weights. Only the main rank's outcome holds the evaluation.
 LoopOutcome train_loop(models::SequenceClassifier& model, const Dataset& dataset, const Config& config,
-                       int64_t pad_id, const std::string& backbone_sha256 = "", ProcessGroup* group = nullptr);
+                       int64_t pad_id, const std::string& backbone_sha256 = "",
+                       ProcessGroup* group = nullptr);
 
 }  // namespace attune::trainer

@@ -8,7 +8,6 @@
 #include <numeric>
 #include <thread>
 
-#include "base/cpus.h"
 #include "base/errors.h"
 #include "base/file_digest.h"
 #include "base/file_io.h"
@@ -207,16 +206,11 @@ PretrainOutcome run_pretraining(const Config& config) {
   // Data-parallel ranks (trainer/distributed.h), as train's: rank 0 evaluates, logs, checkpoints and
   // saves; one process per machine prepares the files its ranks read (here the trained tokenizer).
   const DistributedEnv env = distributed_env_from_environment();
-  std::unique_ptr<ProcessGroup> group;
-  if (env.active()) group = std::make_unique<ProcessGroup>(env, kDistributedTimeout);
-  const bool main = !group || env.is_main();
-  const bool prepares = !group || env.local_rank == 0;
-  int threads_wanted = static_cast<int>(config.model.num_threads);
-  if (group && threads_wanted == 0) threads_wanted = std::max(1, available_cpus() / env.local_world_size);
-  models::apply_thread_policy(threads_wanted);
-  if (group)
-    std::cout << "distributed: " << env.world_size << " ranks (c10d/Gloo, rendezvous " << env.master_addr
-              << ":" << env.master_port << "), " << env.local_world_size << " on this machine\n";
+  const auto group = join_process_group(env);
+  const bool main = env.is_main();
+  const bool prepares = env.prepares();
+  models::apply_thread_policy(rank_threads(static_cast<int>(config.model.num_threads), env));
+  if (group) std::cout << "distributed: " << env.summary() << "\n";
   const fs::path out = cfg.output_dir;
   fs::create_directories(out);
   const fs::path save_dir = pre.save_dir;
@@ -391,7 +385,8 @@ PretrainOutcome run_pretraining(const Config& config) {
                                  masking_seed(seed, epoch, static_cast<int64_t>(b)));
       if (m.positions.numel() == 0) continue;
       double loss_value = 0;
-      int64_t correct = 0, masked = m.positions.numel();
+      int64_t correct = 0;
+      const int64_t masked = m.positions.numel();
       if (group) {
         // This rank's rows of the batch, masked as the whole batch is; its loss is its part of the
         // batch's mean over every masked token.
@@ -420,16 +415,16 @@ PretrainOutcome run_pretraining(const Config& config) {
         const auto sums = group->sum_gradients(params, {local_loss, static_cast<double>(local_correct)});
         loss_value = sums[0];
         correct = static_cast<int64_t>(std::llround(sums[1]));
-      }
-      torch::Tensor logits;  // [N, V]
-      torch::Tensor loss;
-      if (!group) {
+      } else {
+        torch::Tensor logits;  // [N, V]
         {
           models::CpuAutocast autocast(cfg.bf16);
           logits = model->forward(m.input_ids, t.attention_mask, m.positions);
         }
-        loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), m.targets);
+        const auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), m.targets);
+        loss.backward();
         loss_value = loss.item<double>();
+        correct = logits.argmax(-1).eq(m.targets).sum().item<int64_t>();
       }
       if (!std::isfinite(loss_value))
         throw std::runtime_error("pretraining diverged: the loss is " + format_significant(loss_value) +
@@ -437,10 +432,6 @@ PretrainOutcome run_pretraining(const Config& config) {
                                  "; the last good checkpoint is in " + (out / "checkpoint").string() +
                                  "; try a lower training.learning_rate");
       set_learning_rate(*optimizer, cfg.learning_rate, schedule.multiplier(state.global_step));
-      if (!group) {
-        loss.backward();
-        correct = logits.argmax(-1).eq(m.targets).sum().item<int64_t>();
-      }
       const double grad_norm = clip_gradients(params, cfg.max_grad_norm);
       optimizer->step();
       optimizer->zero_grad();
