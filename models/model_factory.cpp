@@ -86,24 +86,21 @@ std::shared_ptr<SequenceClassifier> create_model(const HFConfig& config, uint64_
 
 namespace {
 
-// config.json is checked against the weights' header before the model is built, so that a config whose
-// sizes the weights do not have (num_hidden_layers: 100000, hidden_size: 1e9) fails at once instead of
-// allocating gigabytes first. Checked where the header says: the word embeddings' [vocab, hidden] and the
-// number of encoder layers (the encoder families' key names). A sharded index is read by the loader.
-void check_config_against_header(const HFConfig& config, const std::filesystem::path& config_file,
-                                 const std::filesystem::path& weights) {
-  if (weights.extension() != ".safetensors") return;
-  const auto file = SafetensorsFile::open(weights);
+// config.json is checked against the weights before the model is built, so that a config whose sizes the
+// weights do not have (num_hidden_layers: 100000, hidden_size: 1e9) fails at once instead of allocating
+// gigabytes first: the word embeddings' width and the number of encoder layers (the encoder families' key
+// names), where the weights have them.
+void check_config_against_weights(const HFConfig& config, const std::filesystem::path& config_file,
+                                  const std::filesystem::path& weights,
+                                  const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   int64_t layers = 0;
   const std::string layer_key = "encoder.layer.";
-  for (const auto& name : file->names()) {
-    if (ends_with(name, "embeddings.word_embeddings.weight")) {
-      const auto& shape = file->entry(name).shape;
-      if (shape.size() == 2 && shape[1] != config.hidden_size)
-        throw InputError(config_file.string() + ": hidden_size " + std::to_string(config.hidden_size) +
-                         " but the weights' " + name + " has width " + std::to_string(shape[1]) + " (" +
-                         weights.string() + ")");
-    }
+  for (const auto& [name, tensor] : tensors) {
+    if (ends_with(name, "embeddings.word_embeddings.weight") && tensor.dim() == 2 &&
+        tensor.size(1) != config.hidden_size)
+      throw InputError(config_file.string() + ": hidden_size " + std::to_string(config.hidden_size) +
+                       " but the weights' " + name + " has width " + std::to_string(tensor.size(1)) + " (" +
+                       weights.string() + ")");
     const auto at = name.find(layer_key);
     if (at != std::string::npos) {
       const auto number = name.substr(at + layer_key.size());
@@ -128,7 +125,8 @@ std::shared_ptr<SequenceClassifier> load_model(const std::filesystem::path& dir,
   const bool relabel = num_labels > 0 && num_labels != config.num_labels();
   if (relabel) set_num_labels(config, num_labels);
   const auto file = weights_file(dir);
-  check_config_against_header(config, dir / "config.json", file);
+  auto tensors = load_safetensors(file);
+  check_config_against_weights(config, dir / "config.json", file, tensors);
   auto model = create_model(config, seed);
   const auto heads = model->head_module_names();
   const std::string prefix = base_model_prefix(config.model_type) + ".";
@@ -142,7 +140,7 @@ std::shared_ptr<SequenceClassifier> load_model(const std::filesystem::path& dir,
   LoadReport& rep = report ? *report : local;
   std::set<std::string> filled;
   torch::NoGradGuard no_grad;
-  for (auto& [stored_key, tensor] : load_safetensors(file)) {
+  for (auto& [stored_key, tensor] : tensors) {
     std::string key = fix_legacy_key(stored_key);
     if (!targets.contains(key) && targets.contains(prefix + key)) key = prefix + key;
     if (!targets.contains(key)) {
@@ -164,6 +162,7 @@ std::shared_ptr<SequenceClassifier> load_model(const std::filesystem::path& dir,
     param.copy_(tensor);
     filled.insert(key);
   }
+  tensors = {};  // the model holds its copies now
   std::vector<std::string> missing_body;
   for (const auto& item : params) {
     if (filled.count(item.key())) continue;
