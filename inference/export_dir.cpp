@@ -1,11 +1,11 @@
 #include "inference/export_dir.h"
 
 #include <cmath>
-#include <cstring>
 #include <fstream>
 
 #include "base/errors.h"
 #include "base/file_io.h"
+#include "base/strings.h"
 #include "base/version.h"
 #include "data/csv.h"
 #include "models/model_factory.h"
@@ -227,8 +227,7 @@ void check_complete(const fs::path& dir) {
   const std::string name =
       dir.filename().empty() ? dir.parent_path().filename().string() : dir.filename().string();
   for (const char* suffix : {".partial", ".old"})
-    if (name.size() > std::strlen(suffix) &&
-        name.compare(name.size() - std::strlen(suffix), std::string::npos, suffix) == 0)
+    if (name != suffix && ends_with(name, suffix))
       throw InputError(dir.string() + ": a dir being written or replaced by an export (" + suffix +
                        "); use the dir without the suffix once the export has finished");
   for (const char* file :

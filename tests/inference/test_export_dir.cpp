@@ -57,17 +57,26 @@ TEST(ExportDir, TokenizerConfigCarriesTheTrainedMaxLengthAndLowerCasing) {
   }
 }
 
-TEST(ExportDir, MergedExportReplacesTheDirWholeAndLeavesNoPartialDir) {
-  namespace fs = std::filesystem;
-  const auto root = attune::testing::temp_dir("export-atomic");
+// A small exportable classifier (a TF-IDF + LR model) and its fitted tokenizer in `root`/tokenizer.
+struct SmallModel {
+  std::shared_ptr<models::SequenceClassifier> model;
+  Preprocessing pre;
+};
+SmallModel small_model(const std::filesystem::path& root) {
   const auto tokenizer = data::TermTokenizer::fit({"ls -la /tmp", "cat /etc/passwd"}, {}, {});
   tokenizer->save(root / "tokenizer");
   auto config = models::default_hf_config(models::kTfidfLogregModelType);
   config.vocab_size = tokenizer->vocab_size();
   models::set_labels(config, {"Normal", "T1003.008"});
-  auto model = models::create_model(config);
-  Preprocessing pre;
-  pre.labels = {"Normal", "T1003.008"};
+  SmallModel m{models::create_model(config), {}};
+  m.pre.labels = {"Normal", "T1003.008"};
+  return m;
+}
+
+TEST(ExportDir, MergedExportReplacesTheDirWholeAndLeavesNoPartialDir) {
+  namespace fs = std::filesystem;
+  const auto root = attune::testing::temp_dir("export-atomic");
+  auto [model, pre] = small_model(root);
   // What an earlier export left, and a partial dir a killed one left.
   fs::create_directories(root / "merged");
   write_file_atomic(root / "merged/stale.txt", "from an older export");
@@ -88,14 +97,7 @@ TEST(ExportDir, MergedExportReplacesTheDirWholeAndLeavesNoPartialDir) {
 TEST(ExportDir, IncompleteDirsAreRefusedAndDefaultsAreNamed) {
   namespace fs = std::filesystem;
   const auto root = attune::testing::temp_dir("export-incomplete");
-  const auto tokenizer = data::TermTokenizer::fit({"ls -la /tmp", "cat /etc/passwd"}, {}, {});
-  tokenizer->save(root / "tokenizer");
-  auto config = models::default_hf_config(models::kTfidfLogregModelType);
-  config.vocab_size = tokenizer->vocab_size();
-  models::set_labels(config, {"Normal", "T1003.008"});
-  auto model = models::create_model(config);
-  Preprocessing pre;
-  pre.labels = {"Normal", "T1003.008"};
+  auto [model, pre] = small_model(root);
   export_merged(root / "merged", *model, root / "tokenizer", pre, torch::kFloat);
   EXPECT_TRUE(load_model_dir(root / "merged").notes.empty());
 
