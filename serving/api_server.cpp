@@ -198,6 +198,7 @@ void ApiServer::routes() {
       {"/api", "POST"}, {"/health", "GET, HEAD"}, {"/labels", "GET, HEAD"}};
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     t_request_start = std::chrono::steady_clock::now();
+    ConnectionGate::request_started();
     // While connections wait for a worker, keep-alive clients are asked to reconnect after this answer.
     if (gate_->busy()) res.set_header("Connection", "close");
     const auto it = kAllowed.find(req.path);

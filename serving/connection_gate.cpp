@@ -180,6 +180,15 @@ void ConnectionGate::stop() {
   [[maybe_unused]] const auto written = ::write(wake_pipe_[1], &byte, 1);
   work_ready_.notify_all();
   watchdog_wake_.notify_all();
+  // A worker waiting for a keep-alive client's next request would otherwise hold the stop for the whole
+  // keep-alive timeout: its read ends now (a connection with request bytes already sent keeps them).
+  std::lock_guard<std::mutex> lock(active_mutex_);
+  for (auto& [slot, a] : active_) {
+    char peek = 0;
+    if (a.idle && ::recv(a.fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+        (errno == EAGAIN || errno == EWOULDBLOCK))
+      ::shutdown(a.fd, SHUT_RD);
+  }
 }
 
 void ConnectionGate::request_waiting() {
@@ -187,7 +196,17 @@ void ConnectionGate::request_waiting() {
   t_deadline = Clock::now() + t_gate->options_.request_timeout;
   std::lock_guard<std::mutex> lock(t_gate->active_mutex_);
   const auto it = t_gate->active_.find(t_slot);
-  if (it != t_gate->active_.end()) it->second.deadline = t_deadline;
+  if (it != t_gate->active_.end()) {
+    it->second.deadline = t_deadline;
+    it->second.idle = true;
+  }
+}
+
+void ConnectionGate::request_started() {
+  if (t_gate == nullptr) return;
+  std::lock_guard<std::mutex> lock(t_gate->active_mutex_);
+  const auto it = t_gate->active_.find(t_slot);
+  if (it != t_gate->active_.end()) it->second.idle = false;
 }
 
 std::chrono::milliseconds ConnectionGate::time_left() {
@@ -215,7 +234,7 @@ void ConnectionGate::work() {
     t_deadline = next.since + options_.request_timeout;
     {
       std::lock_guard<std::mutex> lock(active_mutex_);
-      active_[t_slot] = {next.fd, t_deadline};
+      active_[t_slot] = {next.fd, t_deadline, true};
     }
     serve_connection_(next.fd);  // closes the fd
     {

@@ -59,12 +59,15 @@ class ConnectionGate {
   // connections they hold (keep-alive loops end after their current request) and joins them. Returns
   // false if the listening socket failed.
   bool run();
-  // Safe from any thread (and from a signal-handling thread), before or during run().
+  // Safe from any thread (and from a signal-handling thread), before or during run(). Connections idle
+  // between keep-alive requests are closed at once; requests being answered are finished.
   void stop();
 
   // On a worker thread, around each request: the watchdog's deadline runs from request_waiting() (called
   // by the gate when a connection starts, and by the server after each answer) to the answer.
   static void request_waiting();
+  // On a worker thread, once a request's headers are in: stop() now lets it be answered.
+  static void request_started();
   // The time left to the current request's deadline on this worker thread (a handler's own limit).
   static std::chrono::milliseconds time_left();
 
@@ -80,6 +83,7 @@ class ConnectionGate {
   struct Active {
     int fd;
     std::chrono::steady_clock::time_point deadline;
+    bool idle = true;  // waiting for a request that has not begun: stop() ends the connection at once
   };
   void work();
   void watch();

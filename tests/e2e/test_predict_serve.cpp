@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -464,6 +465,75 @@ TEST_F(PredictServe, ServeAnswersLikePredictAndStopsCleanly) {
   EXPECT_EQ(after->status, 200);
 
   EXPECT_EQ(serve.stop(/*seconds=*/10), 0) << "serve must exit 0 on SIGTERM within 10 s";
+}
+
+// A stop request is honoured at every moment of serve's life: before its handlers exist (the default
+// action ends it), while it binds and loads the model, once it is ready, and while keep-alive clients keep
+// it busy and idle connections hold workers. A probe of an earlier server once saw a SIGTERM ignored for
+// minutes (a stop that came before the listening loop started was forgotten).
+TEST_F(PredictServe, ServeStopsOnSigtermAtAnyMoment) {
+  using Clock = std::chrono::steady_clock;
+  const auto stopped = [](pid_t pid, int seconds) {  // exit status, 128 + signal, or -1 when still running
+    int status = 0;
+    const auto deadline = Clock::now() + std::chrono::seconds(seconds);
+    while (Clock::now() < deadline) {
+      if (waitpid(pid, &status, WNOHANG) == pid)
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+  };
+  const fs::path log = fs::path(::testing::TempDir()) / "serve_sigterm.log";
+  for (const int delay_ms : {0, 1, 3, 10, 30, 60, 100, 200, 400, 800}) {
+    const pid_t pid = attune::testing::spawn(
+        "serve", {"--model", model_dir().string(), "--host", "127.0.0.1", "--port", "0", "--threads", "1"},
+        log);
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGTERM);
+    const int status = stopped(pid, 10);
+    EXPECT_TRUE(status == 0 || status == 128 + SIGTERM)
+        << "SIGTERM " << delay_ms << " ms after start: status " << status
+        << " (-1: still running after 10 s)\n"
+        << slurp(log);
+  }
+
+  // Ready, with four keep-alive clients sending requests back to back and two connections that never send.
+  ServeProcess serve;
+  ASSERT_TRUE(serve.start({}));
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 4; ++i)
+    clients.emplace_back([&] {
+      auto c = client(serve.port);
+      c.set_keep_alive(true);
+      while (!done)
+        if (auto res = c.Post("/api", json{{"text", "whoami /all"}}.dump(), "application/json");
+            res && res->status == 200)
+          ++answered;
+    });
+  std::vector<int> idle;
+  for (int i = 0; i < 2; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(serve.port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) idle.push_back(fd);
+  }
+  while (answered < 50) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto sent = Clock::now();
+  const int status = serve.stop(/*seconds=*/15);
+  const double seconds = std::chrono::duration<double>(Clock::now() - sent).count();
+  done = true;
+  for (auto& t : clients) t.join();
+  for (const int fd : idle) close(fd);
+  EXPECT_EQ(status, 0) << "serve under load must exit 0 on SIGTERM within 15 s";
+  // Connections idle between requests are closed at once rather than after the 5 s keep-alive timeout.
+  EXPECT_LT(seconds, 3.0) << "the stop waited " << seconds << " s";
 }
 
 TEST_F(PredictServe, ServeScoresAuditRecordsLikePredict) {
