@@ -56,8 +56,9 @@ constexpr const char* kConfigHelp =
             this share of benign validation rows flagged; null = argmax)
 
 Relative paths are taken from the current directory (run from the repository root).
-The output dir receives resolved_config.yaml: every key after --set and defaults; rerun it with
---config. Examples: configs/*.yaml.
+Once the data and model are built, the output dir receives resolved_config.yaml: every key after
+--set and defaults; rerun it with --config. A run that stops before (bad input) changes nothing there.
+Examples: configs/*.yaml.
 
   train --config configs/roberta_lora_4class.yaml
   train --config configs/tiny_lora.yaml --set training.max_steps=10 --output /tmp/tiny
@@ -159,7 +160,6 @@ int run(int argc, char** argv) {
   if (ec || !fs::is_directory(out_dir))
     throw InputError(config.where("training.output_dir") + ": training.output_dir: cannot create '" +
                      out_dir.string() + "' (" + (ec ? ec.message() : "not a directory") + ")");
-  if (env.is_main()) trainer::write_resolved_config(config, out_dir / "resolved_config.yaml");
   std::cout << summary(config) << std::endl;
 
   trainer::run_training(config);

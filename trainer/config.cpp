@@ -708,13 +708,14 @@ std::string to_yaml(const Config& config) {
   return std::string(out.c_str()) + "\n";
 }
 
-void write_resolved_config(const Config& config, const std::filesystem::path& file) {
+void write_resolved_config(const Config& config, const std::filesystem::path& file,
+                           const std::string& footer) {
   const std::string header =
       "# The resolved config of this run: every key, defaults filled in, --set applied.\n"
       "# From: " +
       (config.source.empty() ? std::string("(no file)") : config.source) + "\n# Rerun with: train --config " +
       file.string() + "\n";
-  write_file_atomic(file, header + to_yaml(config));
+  write_file_atomic(file, header + to_yaml(config) + footer);
 }
 
 void check_input_files(const Config& c) {

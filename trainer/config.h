@@ -244,8 +244,10 @@ Config parse_config(const std::string& yaml, const std::string& origin,
 // Every key of the resolved config as YAML (defaults filled in, nulls written as null); reading it back
 // gives an equal Config.
 std::string to_yaml(const Config& config);
-// to_yaml written atomically to `file`, with a comment naming the source.
-void write_resolved_config(const Config& config, const std::filesystem::path& file);
+// to_yaml written atomically to `file`, after a comment naming the source and before `footer` (comment
+// lines).
+void write_resolved_config(const Config& config, const std::filesystem::path& file,
+                           const std::string& footer = "");
 
 // Checks that the files the config names exist before any work: data files (except those data.generate
 // will write), model.tokenizer, and model.name_or_path when it looks like a path. InputError names the key.

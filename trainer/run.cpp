@@ -453,11 +453,6 @@ void run_training(const Config& config) {
   // Backbone and tokenizer.
   const Backbone backbone = resolve_backbone(config);
   std::cout << "backbone: " << backbone.describe() << "\n";
-  // The resolved config says which backbone the run used (a comment: the file still reads back as is).
-  if (main) {
-    const fs::path resolved = out / "resolved_config.yaml";
-    std::ofstream(resolved, std::ios::app) << "# backbone used: " << backbone.describe() << "\n";
-  }
   const bool classic = config.model.classic();
   if (classic) {
     // Nothing pretrained: the tokenizer is fitted on this run's training split.
@@ -506,7 +501,20 @@ void run_training(const Config& config) {
       static_cast<int>(config.model.num_threads), static_cast<int>(built.model->config.hidden_size));
   if (!threads_note.empty()) std::cout << threads_note << "\n";
 
-  if (!resuming && main) remove_previous_results(out);
+  // The run takes over its output dir here, once its data and model are built: a run that stopped before
+  // (bad input, no backbone, a checkpoint of another config) leaves an earlier run's files as they were.
+  if (main) {
+    if (!resuming) {
+      remove_previous_results(out);
+    } else {
+      const fs::path checkpoint = resolve_resume_checkpoint(config.training.resume_from_checkpoint, out);
+      check_fingerprint(checkpoint, read_trainer_state(checkpoint).fingerprint,
+                        {{"config", config_fingerprint(config)}, {"backbone_sha256", backbone.sha256}});
+    }
+    // The resolved config says which backbone the run used (a comment: the file still reads back as is).
+    write_resolved_config(config, out / "resolved_config.yaml",
+                          "# backbone used: " + backbone.describe() + "\n");
+  }
 
   // Training: the loop, or (tfidf_logreg) L-BFGS with a cross-validated C.
   nlohmann::json logreg_details;

@@ -77,10 +77,11 @@ inference::Preprocessing run_preprocessing(const Config& config, const Backbone&
 // the checkpoint, test_report.{json,txt} (and stress_report.* with data.stress_file), run_summary.json,
 // and the export dirs. InputError for bad input, std::runtime_error for anything else.
 // A kill at any moment leaves each of them whole (the previous one or the new one): the run first cleans
-// what a killed run left (clean_after_kill, staged exports, temporary files); a fresh run removes the
-// previous run's checkpoint and reports once its data and model are built, so that none of them is taken
-// for this run's. The resolved_config.yaml `train` wrote stays after a failure (rerun it; `export --run`
-// and --resume refuse a dir without a checkpoint, or whose checkpoint's recorded config differs).
+// what a killed run left (clean_after_kill, staged exports, temporary files). The run takes the dir over
+// once its data and model are built (a resumed run: once its checkpoint matches the config and backbone):
+// a fresh run then removes the previous run's checkpoint and reports, so that none of them is taken for
+// this run's, and writes resolved_config.yaml. A run that fails before that changes nothing there, so an
+// earlier run's resolved_config.yaml keeps matching its checkpoint (`export --run` and --resume need both).
 void run_training(const Config& config);
 
 // `export`: rebuilds the model of the run in `run_dir` from its resolved_config.yaml, loads the best

@@ -114,31 +114,44 @@ TEST(TrainCli, MissingDataFileNamesTheKey) {
   EXPECT_FALSE(fs::exists(dir / "out")) << "nothing may be written before the inputs are checked";
 }
 
-// train checks the config and the files it names, writes resolved_config.yaml, prints its summary line,
-// and only then starts the work (which here must stop at the ragged CSV row with exit 2).
-TEST(TrainCli, WritesTheResolvedConfigThenStopsAtABadCsv) {
+// train checks the config and the files it names and prints its summary line; a run that then stops at
+// bad data (a ragged CSV row: exit 2) changes nothing in its output dir, so an earlier run's
+// resolved_config.yaml stays beside that run's checkpoint. Once the data and model are built, the run
+// writes its own resolved_config.yaml: every key, --set applied, the backbone it used.
+TEST(TrainCli, WritesTheResolvedConfigOnlyOnceTheRunTakesOverItsDir) {
   const fs::path dir = attune::testing::temp_dir("train-resolved");
   const fs::path config = valid_config(dir);
   write(dir / "train.csv", "text,label\nwhoami,T1033,extra\n");
   const fs::path out = dir / "my run";
+  fs::create_directories(out);
+  const std::string earlier = "# an earlier run's resolved config\n";
+  write(out / "resolved_config.yaml", earlier);
   std::string args = "--config " + quote(config.string()) + " --output " + quote(out.string()) +
                      " --set training.seed=7 --set peft.target_modules=[query,value]";
   // A tiny random-init model, so that the run reaches the data without a pretrained checkpoint.
   ATTUNE_REQUIRE_SHARED("tokenizers/roberta-base");
   args += " --set 'model.random_init={hidden_size: 32}' --set model.tokenizer=" +
           quote((attune::testing::shared_dir() / "tokenizers/roberta-base").string());
-  const Result r = train(args);
+  Result r = train(args);
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find((dir / "train.csv").string() + ":2: expected 2 fields"), std::string::npos) << r.err;
   EXPECT_EQ(
       r.out.rfind("train: random-init roberta (hidden 32, 2 layers) + lora r=8 alpha=16 on query,value", 0),
       0u)
       << r.out;
+  EXPECT_EQ(slurp(out / "resolved_config.yaml"), earlier) << "a failed run must leave the dir as it was";
+
+  write(dir / "train.csv", "text,label\nwhoami,T1033\nnet user,T1087\n");
+  r = train(args + " --set training.max_steps=1 --set export.merged=false");
+  ASSERT_EQ(r.code, 0) << r.err;
   const auto resolved = attune::trainer::load_config(out / "resolved_config.yaml");
   EXPECT_EQ(resolved.training.seed, 7);
   EXPECT_EQ(resolved.training.output_dir, out.string());
   EXPECT_EQ(resolved.export_.dir, (out / "export").string());
   EXPECT_EQ(resolved.peft.target_modules.names, (std::vector<std::string>{"query", "value"}));
+  EXPECT_NE(slurp(out / "resolved_config.yaml").find("# backbone used: random-init roberta"),
+            std::string::npos)
+      << slurp(out / "resolved_config.yaml");
 }
 
 }  // namespace
