@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/cpus.h"
 #include "base/errors.h"
 #include "base/strings.h"
 #include "models/threads.h"
@@ -51,7 +52,8 @@ constexpr const char* kConfigHelp =
             early_stopping_patience, early_stopping_threshold, metric_for_best_model,
             greater_is_better, load_best_model_at_end, class_weights, use_sample_weights,
             length_bucketing, save_strategy, save_steps (a checkpoint every N optimizer steps too;
-            --resume continues inside the epoch), resume_from_checkpoint
+            --resume continues inside the epoch), resume_from_checkpoint, nproc_per_node (ranks on
+            this machine when --nproc-per-node is not given; 0 = one per CPU; default 1)
   export    merged, adapter, dtype (fp32|bf16), dir, max_benign_fpr (an operating point: at most
             this share of benign validation rows flagged; null = argmax)
 
@@ -63,7 +65,8 @@ Examples: configs/*.yaml.
   train --config configs/roberta_lora_4class.yaml
   train --config configs/tiny_lora.yaml --set training.max_steps=10 --output /tmp/tiny
 
-Data-parallel: --nproc-per-node N runs N ranks on this machine; on several machines start one process per
+Data-parallel: --nproc-per-node N (or training.nproc_per_node) runs N ranks on this machine, each on
+cores / N threads (0: one rank per CPU); on several machines start one process per
 rank with torchrun's variables (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT),
 as torchrun --nnodes M --nproc-per-node N would. Each rank takes its share of every batch (the config's
 batch is the global one); rank 0 evaluates, logs, checkpoints, reports and exports.
@@ -125,7 +128,7 @@ int run(int argc, char** argv) {
   std::vector<std::string> sets;
   std::string output;
   bool resume = false;
-  int nproc = 1;
+  int nproc = 0;
   app.add_option("--config", config_path, "the YAML experiment config (see CONFIG below)")->required();
   app.add_option("--set", sets,
                  "override one key, KEY.PATH=VALUE (VALUE read as YAML: 1e-4, true, [query, value]); "
@@ -134,13 +137,17 @@ int run(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--output", output, "the output dir (training.output_dir; default runs/<config stem>)");
   app.add_flag("--resume", resume, "continue from the newest checkpoint in the output dir");
-  app.add_option("--nproc-per-node", nproc,
-                 "data-parallel ranks to run on this machine (each with cores / N threads; see below)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256));
+  auto* nproc_option =
+      app.add_option("--nproc-per-node", nproc,
+                     "data-parallel ranks to run on this machine (each with cores / N threads; "
+                     "0: one per CPU; default: the config's training.nproc_per_node; see below)")
+          ->check(CLI::Range(0, 256));
   app.footer(kConfigHelp);
   parse(app, argc, argv);
-  if (nproc > 1) return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), nproc, "train");
+  if (nproc_option->count() > 0) {
+    if (nproc == 0) nproc = available_cpus();
+    if (nproc > 1) return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), nproc, "train");
+  }
   // Ranks other than 0 run quietly: rank 0 speaks for the run (errors still reach stderr).
   const auto env = trainer::distributed_env_from_environment();
   if (!env.is_main()) std::cout.rdbuf(nullptr);
@@ -153,6 +160,16 @@ int run(int argc, char** argv) {
 
   const Config config = trainer::load_config(config_path, overrides);
   trainer::check_input_files(config);
+  // The config's ranks, unless the command line or torchrun's environment decided already.
+  if (nproc_option->count() == 0 && !env.active()) {
+    const int ranks = config.training.nproc_per_node == 0 ? available_cpus()
+                                                          : static_cast<int>(config.training.nproc_per_node);
+    if (ranks > 1) {
+      std::cout << "train: " << ranks << " data-parallel ranks on this machine (training.nproc_per_node "
+                << config.training.nproc_per_node << ")" << std::endl;
+      return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), ranks, "train");
+    }
+  }
 
   const fs::path out_dir = config.training.output_dir;
   std::error_code ec;

@@ -228,6 +228,7 @@ bool fingerprint_ignores(const std::string& key) {
                                               "training.logging_steps",
                                               "training.save_strategy",
                                               "training.save_steps",
+                                              "training.nproc_per_node",
                                               "training.resume_from_checkpoint",
                                               "training.load_best_model_at_end",
                                               "pretrain.save_dir",

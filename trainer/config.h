@@ -163,6 +163,9 @@ struct TrainingConfig {
   bool length_bucketing = true;
   std::string save_strategy = "epoch";  // epoch | no
   int64_t save_steps = 0;  // > 0: also a checkpoint every this many optimizer steps (within epochs)
+  // Data-parallel ranks `train` starts on this machine when the command line names none (--nproc-per-node
+  // and torchrun's WORLD_SIZE win): 1 = one process; 0 = one rank per CPU this process may use.
+  int64_t nproc_per_node = 1;
   std::string resume_from_checkpoint;  // "" = start fresh; "latest" = newest under output_dir; else a dir
 };
 

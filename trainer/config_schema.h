@@ -198,6 +198,7 @@ void visit_training(C& c, V& v) {
   v.boolean("length_bucketing", c.length_bucketing);
   v.choice("save_strategy", c.save_strategy, Choices{"epoch", "no"});
   v.integer("save_steps", c.save_steps, at_least(0));
+  v.integer("nproc_per_node", c.nproc_per_node, between(0, 256));
   v.resume("resume_from_checkpoint", c.resume_from_checkpoint);
 }
 

@@ -78,13 +78,20 @@ class Distributed : public ::testing::Test {
   fs::path dir_, data_;
 };
 
+// The ranks come from the config (training.nproc_per_node) unless the command line names them.
 TEST_F(Distributed, TwoRanksGiveTheOneProcessResult) {
-  const auto one = run_tool("train", tiny_args(dir_ / "one", data_), {}, dir_ / "one.log");
+  auto args = tiny_args(dir_ / "one", data_);
+  args.insert(args.end(), {"--set", "training.nproc_per_node=2", "--nproc-per-node", "1"});
+  const auto one = run_tool("train", args, {}, dir_ / "one.log");
   ASSERT_EQ(one.status, 0) << one.output;
-  auto args = tiny_args(dir_ / "two", data_);
-  args.insert(args.end(), {"--nproc-per-node", "2"});
+  EXPECT_EQ(one.output.find("ranks"), std::string::npos) << one.output;
+  args = tiny_args(dir_ / "two", data_);
+  args.insert(args.end(), {"--set", "training.nproc_per_node=2"});
   const auto two = run_tool("train", args, {}, dir_ / "two.log");
   ASSERT_EQ(two.status, 0) << two.output;
+  EXPECT_NE(two.output.find("train: 2 data-parallel ranks on this machine (training.nproc_per_node 2)"),
+            std::string::npos)
+      << two.output;
   EXPECT_NE(two.output.find("starting 2 ranks"), std::string::npos) << two.output;
 
   const auto e1 = last_eval(dir_ / "one/metrics.jsonl"), e2 = last_eval(dir_ / "two/metrics.jsonl");
