@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 #include "base/errors.h"
 #include "base/file_io.h"
@@ -43,6 +44,9 @@ Preprocessing Preprocessing::from_json(const nlohmann::json& j, const std::strin
   try {
     Preprocessing p;
     p.lowercase = j.at("lowercase").get<bool>();
+    // get<int64_t> of a float converts it unchecked: 128.5 read as 128, 3e21 undefined (fuzz_export_files).
+    if (!j.at("max_length").is_number_integer())
+      throw InputError(origin + ": max_length: expected an integer >= 3, got " + j.at("max_length").dump());
     p.max_length = j.at("max_length").get<int64_t>();
     p.labels = j.at("labels").get<std::vector<std::string>>();
     if (j.contains("backbone")) p.backbone = j.at("backbone");
@@ -195,9 +199,14 @@ Preprocessing read_preprocessing(const fs::path& dir) {
     p.max_length = 512;
     return p;
   }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // The backbone record is copied and written back recursively: bound the nesting before parsing.
+  if (json_nesting_depth(text) > kMaxJsonDepth)
+    throw InputError(file.string() + ": the JSON nests deeper than " + std::to_string(kMaxJsonDepth) +
+                     " levels");
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     throw InputError(file.string() + ": not valid JSON (" + e.what() + ")");
   }

@@ -2,7 +2,11 @@
 // deberta-v3 (../shared/golden/tokenizers/deberta_v3*.jsonl), and the trainer entry point.
 #include "data/tokenizers/sentencepiece_tokenizer.h"
 
+#include <cstdint>
+#include <cstring>
 #include <fstream>
+#include <memory>
+#include <utility>
 
 #include "base/errors.h"
 #include "test_paths.h"
@@ -104,6 +108,99 @@ TEST(SentencePieceTokenizer, NotAModelIsAnInputError) {
   }
 }
 
+// Protobuf wire format, for hand-made spm.model files (sentencepiece_model.proto ModelProto).
+std::string varint(std::uint64_t value) {
+  std::string out;
+  do {
+    const auto low = static_cast<char>(value & 0x7F);
+    value >>= 7;
+    out += static_cast<char>(low | (value != 0 ? 0x80 : 0));
+  } while (value != 0);
+  return out;
+}
+std::string bytes_field(int number, const std::string& payload) {
+  return varint(static_cast<std::uint64_t>(number) << 3 | 2) + varint(payload.size()) + payload;
+}
+std::string varint_field(int number, std::uint64_t value) {
+  return varint(static_cast<std::uint64_t>(number) << 3) + varint(value);
+}
+// ModelProto.pieces: SentencePiece {1: piece, 2: score (float), 3: type (1 normal, 2 unknown, 3 control)}.
+std::string piece_field(const std::string& piece, int type, float score = 0) {
+  std::string score_field(1, static_cast<char>(2 << 3 | 5));
+  score_field.append(reinterpret_cast<const char*>(&score), sizeof score);
+  return bytes_field(1,
+                     bytes_field(1, piece) + score_field + varint_field(3, static_cast<std::uint64_t>(type)));
+}
+
+// A unigram model: [UNK] [CLS] [SEP] "▁b" "b" "▁" "a", normalized by `charsmap` (NormalizerSpec
+// precompiled_charsmap: <trie bytes: uint32 LE><darts-clone double array of uint32 units><NUL-terminated
+// replacements>).
+std::string model_with_charsmap(const std::string& charsmap) {
+  const std::string space = "\xE2\x96\x81";  // ▁
+  const std::string model = piece_field("[UNK]", 2) + piece_field("[CLS]", 3) + piece_field("[SEP]", 3) +
+                            piece_field(space + "b", 1, -1) + piece_field("b", 1, -5) +
+                            piece_field(space, 1, -5) + piece_field("a", 1, -5);
+  return model + bytes_field(3, bytes_field(1, "test") + bytes_field(2, charsmap));
+}
+
+// A double array of 512 units mapping "a" to the replacement at `value`: the root (unit 0) starts its
+// children at 256, "a" sits at 256 ^ 'a' and starts its own at `a_base`, where its value unit lies. Unused
+// units carry labels that match from no node (as darts-clone leaves them).
+std::string charsmap(std::uint32_t value, const std::string& replacements, std::uint32_t a_base = 384) {
+  std::vector<std::uint32_t> units(512);
+  for (std::uint32_t i = 0; i < units.size(); ++i) units[i] = (i ^ 300) & 0xFF;
+  const std::uint32_t a = 256 ^ 'a';
+  units[0] = 256 << 10;
+  units[a] = ((a ^ a_base) << 10) | (1 << 8) | 'a';  // offset, has a leaf, label
+  if (a_base < units.size()) units[a_base] = (1u << 31) | value;
+  std::string out(4, '\0');
+  const std::uint32_t trie_bytes = units.size() * 4;
+  std::memcpy(out.data(), &trie_bytes, 4);
+  out.append(reinterpret_cast<const char*>(units.data()), trie_bytes);
+  return out + replacements;
+}
+
+std::unique_ptr<Tokenizer> load_model_bytes(const std::string& name, const std::string& model) {
+  const auto dir = testing::temp_dir(name);
+  std::ofstream(dir / "spm.model", std::ios::binary | std::ios::trunc) << model;
+  return load_tokenizer(dir);
+}
+
+// The hand-made model loads, and SentencePiece normalizes with its rule: "a" -> "b", then "▁b".
+TEST(SentencePieceTokenizer, HandMadeNormalizationRulesApply) {
+  const auto tokenizer =
+      load_model_bytes("spm-rules", model_with_charsmap(charsmap(0, std::string("b\0", 2))));
+  EXPECT_EQ(tokenizer->encode("a", /*add_special_tokens=*/false), (std::vector<std::int64_t>{3}));
+}
+
+// Debian's libsentencepiece trusts a model's normalization rules and user-defined pieces; rules or pieces
+// that would make it read outside its buffers while encoding are refused when the model loads (found by
+// tests/fuzz/fuzz_tokenizer_spm: a replacement offset past the rules' strings made Encode's strlen read
+// freed memory). An empty piece was refused before, but leaked the half-loaded model.
+TEST(SentencePieceTokenizer, ModelsTheLibraryWouldMisreadAreInputErrors) {
+  const std::string b(std::string("b\0", 2));
+  std::string past_the_blob = charsmap(0, b);
+  const std::uint32_t too_long = past_the_blob.size() - 2;  // up to 3 bytes past it passed the library
+  std::memcpy(past_the_blob.data(), &too_long, 4);
+  std::string cycle = charsmap(0, b, /*a_base=*/256);  // "a" starts its children where the root does
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a replacement past the strings", model_with_charsmap(charsmap(1000, b))},
+      {"a replacement without its NUL", model_with_charsmap(charsmap(0, "b"))},
+      {"children outside the trie", model_with_charsmap(charsmap(0, b, /*a_base=*/1024))},
+      {"a cycle through a match", model_with_charsmap(cycle)},
+      {"a trie past the rules' end", model_with_charsmap(past_the_blob)},
+      {"an empty piece", piece_field("[UNK]", 2) + piece_field("", 1)},
+  };
+  for (const auto& [what, model] : cases) {
+    try {
+      load_model_bytes("spm-misread", model);
+      ADD_FAILURE() << what << ": accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("spm.model"), std::string::npos) << what << ": " << e.what();
+    }
+  }
+}
+
 // The trainer entry point: a tiny unigram model with DeBERTa-v3's layout ([PAD]=0 [CLS]=1 [SEP]=2 [UNK]=3,
 // byte fallback) trains, loads and round-trips text.
 TEST(SentencePieceTrainer, TrainsALoadableModel) {
@@ -138,6 +235,39 @@ TEST(SentencePieceTrainer, TrainsALoadableModel) {
     EXPECT_EQ(ids.front(), 1);
     EXPECT_EQ(ids.back(), 2);
     EXPECT_EQ(tokenizer->decode(ids), text);
+  }
+}
+
+// PrefixMatcher keeps 64 matches of the user-defined pieces but reads as many as it finds: a model with 65
+// such pieces, each a prefix of the next, crashed Encode on a text holding the longest (no fuzzing needed:
+// SentencePiece's own trainer writes it). 64 load and encode.
+TEST(SentencePieceTrainer, MoreThan64NestedUserDefinedPiecesAreRefused) {
+  const auto dir = testing::temp_dir("spm-user-defined");
+  std::ofstream(dir / "corpus.txt") << "whoami /all\nnet user guest /domain\n";
+  for (const int chain : {64, 65}) {
+    std::string symbols;
+    for (int i = 1; i <= chain; ++i) symbols += (i > 1 ? "," : "") + std::string(i, 'q');
+    const std::string prefix = (dir / ("spm" + std::to_string(chain))).string();
+    train_sentencepiece("--input=" + (dir / "corpus.txt").string() + " --model_prefix=" + prefix +
+                        " --vocab_size=120 --model_type=char --hard_vocab_limit=false --bos_id=1 --eos_id=2"
+                        " --bos_piece=[CLS] --eos_piece=[SEP] --minloglevel=2 --user_defined_symbols=" +
+                        symbols);
+    const auto model_dir = testing::temp_dir("spm-user-defined-" + std::to_string(chain));
+    std::filesystem::copy_file(prefix + ".model", model_dir / "spm.model");
+    if (chain == 64) {
+      const auto tokenizer = load_tokenizer(model_dir);
+      const std::string text(200, 'q');
+      const auto ids = tokenizer->encode(text, false);
+      EXPECT_LE(ids.size(), 5u);  // "▁" and 64 + 64 + 64 + 8 q
+      EXPECT_EQ(tokenizer->decode(ids), text);
+      continue;
+    }
+    try {
+      load_tokenizer(model_dir);
+      ADD_FAILURE() << "accepted 65 nested user-defined pieces";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("user-defined"), std::string::npos) << e.what();
+    }
   }
 }
 

