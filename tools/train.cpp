@@ -1,6 +1,7 @@
 // train: the whole run from one YAML config. This front end reads and validates the config completely
 // (keys, types, ranges, required keys, the files it names), writes the resolved config into the output
 // dir, prints a one-line summary, and hands the config to the training loop (trainer/run.h).
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
@@ -53,7 +54,8 @@ constexpr const char* kConfigHelp =
             greater_is_better, load_best_model_at_end, class_weights, use_sample_weights,
             length_bucketing, save_strategy, save_steps (a checkpoint every N optimizer steps too;
             --resume continues inside the epoch), resume_from_checkpoint, nproc_per_node (ranks on
-            this machine when --nproc-per-node is not given; 0 = one per CPU; default 1)
+            this machine when --nproc-per-node is not given; 0 = one per CPU, at most one per row of
+            a batch; default 1)
   export    merged, adapter, dtype (fp32|bf16), dir, max_benign_fpr (an operating point: at most
             this share of benign validation rows flagged; null = argmax)
 
@@ -144,10 +146,8 @@ int run(int argc, char** argv) {
           ->check(CLI::Range(0, 256));
   app.footer(kConfigHelp);
   parse(app, argc, argv);
-  if (nproc_option->count() > 0) {
-    if (nproc == 0) nproc = available_cpus();
-    if (nproc > 1) return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), nproc, "train");
-  }
+  if (nproc_option->count() > 0 && nproc > 1)
+    return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), nproc, "train");
   // Ranks other than 0 run quietly: rank 0 speaks for the run (errors still reach stderr).
   const auto env = trainer::distributed_env_from_environment();
   if (!env.is_main()) std::cout.rdbuf(nullptr);
@@ -160,13 +160,18 @@ int run(int argc, char** argv) {
 
   const Config config = trainer::load_config(config_path, overrides);
   trainer::check_input_files(config);
-  // The config's ranks, unless the command line or torchrun's environment decided already.
-  if (nproc_option->count() == 0 && !env.active()) {
-    const int ranks = config.training.nproc_per_node == 0 ? available_cpus()
-                                                          : static_cast<int>(config.training.nproc_per_node);
+  // The config's ranks (or --nproc-per-node 0), unless the command line or torchrun's environment decided
+  // already. One rank per CPU, but no more ranks than rows in a batch: each rank takes its share of one.
+  if ((nproc_option->count() == 0 || nproc == 0) && !env.active()) {
+    const int64_t wanted = nproc_option->count() > 0 ? 0 : config.training.nproc_per_node;
+    const int ranks = wanted > 0 ? static_cast<int>(wanted)
+                                 : static_cast<int>(std::min<int64_t>(
+                                       available_cpus(), config.training.per_device_train_batch_size));
     if (ranks > 1) {
-      std::cout << "train: " << ranks << " data-parallel ranks on this machine (training.nproc_per_node "
-                << config.training.nproc_per_node << ")" << std::endl;
+      std::cout << "train: " << ranks << " data-parallel ranks on this machine ("
+                << (nproc_option->count() > 0 ? std::string("--nproc-per-node 0")
+                                              : "training.nproc_per_node " + std::to_string(wanted))
+                << ")" << std::endl;
       return launch_local_ranks(argv_without(argc, argv, "--nproc-per-node"), ranks, "train");
     }
   }

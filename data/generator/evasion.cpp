@@ -1,5 +1,6 @@
 #include "data/generator/evasion.h"
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 #include <vector>
@@ -220,7 +221,7 @@ std::string case_games(const std::string& text, Rng& rng) {
   return out;
 }
 
-std::string add_noise(const std::string& text, Rng& rng) {
+std::string add_noise(const std::string& text, Rng& rng, std::size_t keep_through) {
   switch (rng.below(3)) {
     case 0: {  // extra whitespace
       std::string out;
@@ -248,8 +249,8 @@ std::string add_noise(const std::string& text, Rng& rng) {
     }
     default: {  // truncated
       if (text.size() < 24) return text + " ";
-      std::size_t keep = text.size() / 2 + rng.below(text.size() / 2);
-      return text.substr(0, keep);
+      const std::size_t keep = std::max(text.size() / 2 + rng.below(text.size() / 2), keep_through);
+      return keep >= text.size() ? text + " " : text.substr(0, keep);
     }
   }
 }

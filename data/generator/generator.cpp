@@ -141,7 +141,9 @@ std::vector<GeneratedRow> draw_rows(const PresetSpec& preset, std::uint64_t seed
       bool noisy = false;
       if (preset.lowercase) {
         if (preset.noise_per_mille && rng.chance(preset.noise_per_mille)) {
-          text = gen::add_noise(text, rng);
+          // A truncated attack row keeps its evidence: cut before it, it would be a Benign text labelled
+          // as an attack (and the model taught to call such text an attack).
+          text = gen::add_noise(text, rng, label == gen::kBenign ? 0 : evidence_end(text, label));
           noisy = true;
         }
         text = gen::to_lower(std::move(text));

@@ -1,5 +1,6 @@
 #include "data/generator/sanitize.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "data/generator/templates.h"
@@ -231,6 +232,19 @@ std::string find_malicious_keyword(std::string_view text, const std::vector<std:
       if (lower.find(keyword) != std::string::npos) return keyword;
   }
   return "";
+}
+
+std::size_t evidence_end(std::string_view text, const std::string& label) {
+  const auto& all = malicious_keywords();
+  const auto it = all.find(label);
+  if (it == all.end()) return std::string::npos;
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::size_t end = std::string::npos;
+  for (const auto& keyword : it->second)
+    if (const auto at = lower.find(keyword); at != std::string::npos)
+      end = std::min(end, at + keyword.size());
+  return end;
 }
 
 }  // namespace attune::data

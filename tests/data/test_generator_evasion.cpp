@@ -4,6 +4,7 @@
 #include <set>
 
 #include "data/generator/evasion.h"
+#include "data/generator/sanitize.h"
 
 namespace attune::data::gen {
 namespace {
@@ -57,6 +58,28 @@ TEST(Evasion, NoiseChangesTheTextAndTruncationKeepsHalf) {
     EXPECT_NE(out, text);
     EXPECT_GE(out.size(), text.size() / 2);
   }
+}
+
+// Truncation noise on an attack row never cuts before the end of its evidence (evidence_end): a row cut
+// before "setenforce 0" would be a Benign text labelled T1562. Without known evidence it does not cut.
+TEST(Evasion, TruncationKeepsTheRowsEvidence) {
+  const std::string text = "sudo SETENFORCE 0 && systemctl stop auditd; echo the rest of the line";
+  const std::size_t end = evidence_end(text, "T1562");
+  EXPECT_EQ(end, std::string("sudo SETENFORCE 0").size());  // the keyword match that ends first
+  EXPECT_EQ(evidence_end(text, "T1003.002"), std::string::npos);
+  EXPECT_EQ(evidence_end(text, "Benign"), std::string::npos);
+  Rng rng(15);
+  std::size_t truncated = 0;
+  for (int i = 0; i < 600; ++i) {
+    const std::string out = add_noise(text, rng, end);
+    if (out.size() < text.size() && text.compare(0, out.size(), out) == 0) {
+      ++truncated;
+      EXPECT_GE(out.size(), end) << out;
+    }
+    const std::string kept = add_noise(text, rng, std::string::npos);
+    EXPECT_FALSE(kept.size() < text.size() && text.compare(0, kept.size(), kept) == 0) << kept;
+  }
+  EXPECT_GT(truncated, 50u);
 }
 
 TEST(Evasion, CaseGamesOnlyChangeCase) {

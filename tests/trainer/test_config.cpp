@@ -171,7 +171,7 @@ TEST(Config, OperatingPointKeys) {
 TEST(Config, ShippedModelCardConfigsHaveAnOperatingPoint) {
   const fs::path dir = attune::testing::source_dir() / "configs";
   for (const auto& [name, bound] :
-       {std::pair{"roberta_lora_4class", 0.01}, std::pair{"deberta_lora_binary", 0.001},
+       {std::pair{"roberta_lora_4class", 0.006}, std::pair{"deberta_lora_binary", 0.001},
         std::pair{"deberta_lora_discovery4", 0.001}, std::pair{"roberta_bitfit_binary", 0.001}}) {
     const Config c = load_config(dir / (std::string(name) + ".yaml"));
     ASSERT_TRUE(c.export_.max_benign_fpr.has_value()) << name;
@@ -385,7 +385,8 @@ TEST(Config, EveryShippedConfigValidates) {
   EXPECT_DOUBLE_EQ(main.peft.lora_dropout, 0.1);
   EXPECT_EQ(main.peft.target_modules.names, (std::vector<std::string>{"query", "key", "value", "dense"}));
   EXPECT_TRUE(main.training.bf16);
-  EXPECT_DOUBLE_EQ(main.training.num_train_epochs, 2);  // the 45-minute budget of README command 1
+  EXPECT_DOUBLE_EQ(main.training.num_train_epochs, 3);  // the 45-minute budget of README command 1 ...
+  EXPECT_EQ(main.training.nproc_per_node, 0);           // ... with one rank per core
   EXPECT_EQ(main.training.per_device_train_batch_size, 32);
   EXPECT_DOUBLE_EQ(main.training.learning_rate, 5e-4);
   EXPECT_EQ(main.training.early_stopping_patience, 2);
