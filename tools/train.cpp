@@ -1,6 +1,7 @@
 // train: the whole run from one YAML config. This front end reads and validates the config completely
-// (keys, types, ranges, required keys, the files it names), writes the resolved config into the output
-// dir, prints a one-line summary, and hands the config to the training loop (trainer/run.h).
+// (keys, types, ranges, required keys, the files it names), starts the data-parallel ranks the command
+// line or the config asks for, prints a one-line summary, and hands the config to the run (trainer/run.h),
+// which writes the resolved config into the output dir once it takes the dir over.
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
