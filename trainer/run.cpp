@@ -239,6 +239,14 @@ void clean_after_killed_run(const Config& config) {
   for (const auto& line : done) std::cerr << "cleanup: " << line << "\n";
 }
 
+// InputError unless `checkpoint` (its state read as `state`) was trained with `config`'s fingerprinted keys
+// on `backbone`; the data are compared by the loop when it resumes.
+void check_trained_by(const fs::path& checkpoint, const TrainerState& state, const Config& config,
+                      const Backbone& backbone) {
+  check_fingerprint(checkpoint, state.fingerprint,
+                    {{"config", config_fingerprint(config)}, {"backbone_sha256", backbone.sha256}});
+}
+
 // A fresh run's output dir holds nothing of an earlier run that could pass for this one's: its
 // checkpoint (a later --resume or `export --run` would take it) and reports.
 void remove_previous_results(const fs::path& out) {
@@ -508,8 +516,7 @@ void run_training(const Config& config) {
       remove_previous_results(out);
     } else {
       const fs::path checkpoint = resolve_resume_checkpoint(config.training.resume_from_checkpoint, out);
-      check_fingerprint(checkpoint, read_trainer_state(checkpoint).fingerprint,
-                        {{"config", config_fingerprint(config)}, {"backbone_sha256", backbone.sha256}});
+      check_trained_by(checkpoint, read_trainer_state(checkpoint), config, backbone);
     }
     // The resolved config says which backbone the run used (a comment: the file still reads back as is).
     write_resolved_config(config, out / "resolved_config.yaml",
@@ -652,8 +659,7 @@ void export_from_run(const fs::path& run_dir, const fs::path& out, bool merged, 
 
   const Backbone backbone = resolve_backbone(config);
   // The checkpoint must be the one this resolved config trained (a later run may have rewritten it).
-  check_fingerprint(checkpoint, state.fingerprint,
-                    {{"config", config_fingerprint(config)}, {"backbone_sha256", backbone.sha256}});
+  check_trained_by(checkpoint, state, config, backbone);
   const auto tokenizer = load_run_tokenizer(config, backbone);
   RunModel built = build_model_for_config(config, backbone, *tokenizer, state.labels, /*verbose=*/false);
   const bool best = config.training.load_best_model_at_end && fs::exists(checkpoint / kBestWeightsFile);

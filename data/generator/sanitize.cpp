@@ -1,8 +1,8 @@
 #include "data/generator/sanitize.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "data/generator/evasion.h"
 #include "data/generator/templates.h"
 
 namespace attune::data {
@@ -222,8 +222,7 @@ const std::map<std::string, std::vector<std::string>>& malicious_keywords() {
 }
 
 std::string find_malicious_keyword(std::string_view text, const std::vector<std::string>& labels) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = gen::to_lower(std::string(text));
   const auto& all = malicious_keywords();
   for (const auto& label : labels) {
     auto it = all.find(label);
@@ -238,8 +237,7 @@ std::size_t evidence_end(std::string_view text, const std::string& label) {
   const auto& all = malicious_keywords();
   const auto it = all.find(label);
   if (it == all.end()) return std::string::npos;
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = gen::to_lower(std::string(text));
   std::size_t end = std::string::npos;
   for (const auto& keyword : it->second)
     if (const auto at = lower.find(keyword); at != std::string::npos)
