@@ -38,19 +38,9 @@ SpmApi load_api() {
       throw std::runtime_error(path + ": SentencePiece wrapper API version " + std::to_string(version()) +
                                ", expected " + std::to_string(ATTUNE_SPM_API_VERSION) + " (rebuild it)");
     SpmApi api{};
-    resolve(handle, "attune_spm_last_error", api.last_error, path);
-    resolve(handle, "attune_spm_load", api.load, path);
-    resolve(handle, "attune_spm_free", api.free, path);
-    resolve(handle, "attune_spm_vocab_size", api.vocab_size, path);
-    resolve(handle, "attune_spm_unk_id", api.unk_id, path);
-    resolve(handle, "attune_spm_bos_id", api.bos_id, path);
-    resolve(handle, "attune_spm_eos_id", api.eos_id, path);
-    resolve(handle, "attune_spm_pad_id", api.pad_id, path);
-    resolve(handle, "attune_spm_encode", api.encode, path);
-    resolve(handle, "attune_spm_decode", api.decode, path);
-    resolve(handle, "attune_spm_id_to_piece", api.id_to_piece, path);
-    resolve(handle, "attune_spm_piece_to_id", api.piece_to_id, path);
-    resolve(handle, "attune_spm_train", api.train, path);
+#define ATTUNE_SPM_RESOLVE(member) resolve(handle, "attune_spm_" #member, api.member, path);
+    ATTUNE_SPM_API_MEMBERS(ATTUNE_SPM_RESOLVE)
+#undef ATTUNE_SPM_RESOLVE
     return api;  // the handle stays open for the life of the process
   }
   throw std::runtime_error(

@@ -30,6 +30,14 @@ struct SpmApi {
   int (*train)(const char*);
 };
 
+// Every member of SpmApi, each the wrapper function attune_spm_<member>: X(member) once for each, so that
+// the loader (spm_library.cpp) and the fuzz build's direct binding (tests/fuzz/fuzz_spm_api.cpp) fill the
+// same table.
+#define ATTUNE_SPM_API_MEMBERS(X)                                                                          \
+  X(last_error)                                                                                            \
+  X(load) X(free) X(vocab_size) X(unk_id) X(bos_id) X(eos_id) X(pad_id) X(encode) X(decode) X(id_to_piece) \
+      X(piece_to_id) X(train)
+
 // Loads the library on first use; throws std::runtime_error naming every path tried (and how to point
 // ATTUNE_SPM_LIBRARY at it) when it cannot be loaded or is of another API version.
 const SpmApi& spm_api();

@@ -11,19 +11,9 @@ namespace attune::data {
 const SpmApi& spm_api() {
   static const SpmApi api = [] {
     SpmApi a{};
-    a.last_error = attune_spm_last_error;
-    a.load = attune_spm_load;
-    a.free = attune_spm_free;
-    a.vocab_size = attune_spm_vocab_size;
-    a.unk_id = attune_spm_unk_id;
-    a.bos_id = attune_spm_bos_id;
-    a.eos_id = attune_spm_eos_id;
-    a.pad_id = attune_spm_pad_id;
-    a.encode = attune_spm_encode;
-    a.decode = attune_spm_decode;
-    a.id_to_piece = attune_spm_id_to_piece;
-    a.piece_to_id = attune_spm_piece_to_id;
-    a.train = attune_spm_train;
+#define ATTUNE_SPM_BIND(member) a.member = attune_spm_##member;
+    ATTUNE_SPM_API_MEMBERS(ATTUNE_SPM_BIND)
+#undef ATTUNE_SPM_BIND
     return a;
   }();
   return api;
