@@ -9,6 +9,7 @@
 #include "base/strings.h"
 #include "base/version.h"
 #include "data/csv.h"
+#include "data/tokenizers/tokenizer_config.h"
 #include "models/model_factory.h"
 #include "models/resolve.h"
 #include "peft/adapter_io.h"
@@ -199,17 +200,9 @@ Preprocessing read_preprocessing(const fs::path& dir) {
     p.max_length = 512;
     return p;
   }
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // The backbone record is copied and written back recursively: bound the nesting before parsing.
-  if (json_nesting_depth(text) > kMaxJsonDepth)
-    throw InputError(file.string() + ": the JSON nests deeper than " + std::to_string(kMaxJsonDepth) +
-                     " levels");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
-    throw InputError(file.string() + ": not valid JSON (" + e.what() + ")");
-  }
+  // The backbone record is copied and written back recursively: the nesting is bounded before parsing.
+  const nlohmann::json j = data::parse_json_text(
+      std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), file.string());
   try {
     return Preprocessing::from_json(j, file.string());
   } catch (const nlohmann::json::exception& e) {  // a field of the wrong type

@@ -6,7 +6,7 @@
 #include <type_traits>
 
 #include "base/errors.h"
-#include "base/strings.h"
+#include "data/tokenizers/tokenizer_config.h"
 
 namespace attune::peft {
 namespace {
@@ -154,16 +154,10 @@ LoraConfig lora_config_from_json(const json& j, const std::string& origin) {
 LoraConfig load_lora_config(const std::string& file) {
   std::ifstream in(file);
   if (!in) throw InputError(file + ": cannot open (expected a PEFT adapter_config.json)");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Values of the wrong type are quoted back in the errors (json::dump recurses): bound the nesting first.
-  if (json_nesting_depth(text) > kMaxJsonDepth)
-    throw InputError(file + ": the JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
-    throw InputError(file + ": not valid JSON (" + e.what() + ")");
-  }
+  // Values of the wrong type are quoted back in the errors (json::dump recurses): the nesting is bounded
+  // before parsing.
+  const json j = data::parse_json_text(
+      std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), file);
   try {
     return lora_config_from_json(j, file);
   } catch (const json::exception& e) {  // a field of the wrong type

@@ -69,15 +69,17 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
   if (!in) throw InputError(path.string() + ": cannot open file");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  return parse_json_text(buffer.str(), path.string());
+}
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& origin) {
   // Readers walk the values recursively: bound the nesting before parsing (real files nest a few levels).
   if (json_nesting_depth(text) > kMaxJsonDepth)
-    throw InputError(path.string() + ": the JSON nests deeper than " + std::to_string(kMaxJsonDepth) +
-                     " levels");
+    throw InputError(origin + ": the JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
-    throw InputError(path.string() + ": not valid JSON (" + e.what() + ")");
+    throw InputError(origin + ": not valid JSON (" + e.what() + ")");
   }
 }
 

@@ -41,6 +41,8 @@ void merge_added_tokens(const nlohmann::json& added_tokens, const std::string& w
 // Parses a whole JSON file; throws InputError naming it (and the parser's position) when it is not JSON or
 // nests deeper than kMaxJsonDepth (base/strings.h).
 nlohmann::json read_json_file(const std::filesystem::path& path);
+// The same for the text of a file already read; `origin` names it in the errors.
+nlohmann::json parse_json_text(const std::string& text, const std::string& origin);
 
 // object[name] when it is there and `is_type` holds for it; else InputError "FILE: key NAME: expected
 // EXPECTED". For attune's own tokenizer files (word_index.json, tfidf_vectorizer.json).
