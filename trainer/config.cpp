@@ -492,6 +492,10 @@ void resolve(Config& c, const Context& ctx) {
     if (!d.split)
       fail(ctx.at("data.group_rare"),
            "data.group_rare: expected data.split beside it (rare labels are grouped before splitting)");
+    // min_count has no default: left out (or null) it would stay 0, outside its own range.
+    if (!(d.group_rare->min_count > 0))
+      fail(ctx.at("data.group_rare"),
+           "data.group_rare.min_count: expected a number > 0 (labels with fewer observations are grouped)");
     if (d.group_rare->label.empty())
       fail(ctx.at("data.group_rare.label"), "data.group_rare.label: expected a label, got ''");
     if (d.labels && std::find(d.labels->begin(), d.labels->end(), d.group_rare->label) == d.labels->end())

@@ -438,6 +438,12 @@ TEST(Config, DataSplitWritesTheSplitsUnderTheOutputDirAndGroupRareNeedsIt) {
                {"data.labels: expected the group label 'Z999'"});
   expect_error([&] { parse(kModel + "data:\n  split: {file: a.csv}\n  group_rare: {min_count: 0}\n"); },
                {"data.group_rare.min_count"});
+  // Left out or null (fuzz_config: `min_count: &0`, an anchor on an empty value), min_count stayed 0 and
+  // the resolved config did not read back.
+  for (const char* group : {"  group_rare: {label: Z999}\n", "  group_rare: {min_count: &0, label: Z999}\n",
+                            "  group_rare: {min_count: ~}\n"})
+    expect_error([&] { parse(kModel + "data:\n  split: {file: a.csv}\n" + group); },
+                 {"data.group_rare.min_count: expected a number > 0"});
 }
 
 }  // namespace
